@@ -1,0 +1,191 @@
+#pragma once
+// Commands: what a client or the server's own machinery asks of the engine.
+// Every accepted or rejected command is journaled with the events it caused.
+// Each body lists its fields once, in `fields`, which the codec walks both ways.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "engine/vocabulary/ids.h"
+
+namespace cohort::cmd {
+
+struct RegisterSubject {
+  static constexpr std::string_view name = "register_subject";
+  std::optional<std::string> resume_token;  // what the client presented
+  std::string issued_token;                 // fresh random token the server drew for a first registration
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("resume_token", s.resume_token);
+    v("issued_token", s.issued_token);
+  }
+  bool operator==(const RegisterSubject&) const = default;
+};
+
+struct AdvanceScene {
+  static constexpr std::string_view name = "advance_scene";
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const AdvanceScene&) const = default;
+};
+
+struct JoinGame {
+  static constexpr std::string_view name = "join_game";
+  std::optional<std::int64_t> rtt_ms;
+  template <class S, class V> static void fields(S& s, V& v) { v("rtt_ms", s.rtt_ms); }
+  bool operator==(const JoinGame&) const = default;
+};
+
+struct LeaveGame {
+  static constexpr std::string_view name = "leave_game";
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const LeaveGame&) const = default;
+};
+
+struct Ping {
+  static constexpr std::string_view name = "ping";
+  std::int64_t ping_ms = 0;
+  std::optional<bool> document_in_focus;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("ping_ms", s.ping_ms);
+    v("document_in_focus", s.document_in_focus);
+  }
+  bool operator==(const Ping&) const = default;
+};
+
+struct ValidationSuccess {
+  static constexpr std::string_view name = "p2p_validation_success";
+  GameId game_id = kNoGame;
+  template <class S, class V> static void fields(S& s, V& v) { v("game_id", s.game_id); }
+  bool operator==(const ValidationSuccess&) const = default;
+};
+
+struct ValidationFailed {
+  static constexpr std::string_view name = "p2p_validation_failed";
+  GameId game_id = kNoGame;
+  std::string reason;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("reason", s.reason);
+  }
+  bool operator==(const ValidationFailed&) const = default;
+};
+
+struct ConnectionLost {
+  static constexpr std::string_view name = "p2p_connection_lost";
+  GameId game_id = kNoGame;
+  std::int64_t frame_number = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("frame_number", s.frame_number);
+  }
+  bool operator==(const ConnectionLost&) const = default;
+};
+
+struct ReconnectionSuccess {
+  static constexpr std::string_view name = "p2p_reconnection_success";
+  GameId game_id = kNoGame;
+  template <class S, class V> static void fields(S& s, V& v) { v("game_id", s.game_id); }
+  bool operator==(const ReconnectionSuccess&) const = default;
+};
+
+struct MidGameExclusion {
+  static constexpr std::string_view name = "mid_game_exclusion";
+  GameId game_id = kNoGame;
+  std::string reason;  // sustained_ping, tab_hidden or custom_callback
+  std::int64_t frame_number = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("reason", s.reason);
+    v("frame_number", s.frame_number);
+  }
+  bool operator==(const MidGameExclusion&) const = default;
+};
+
+struct GameComplete {
+  static constexpr std::string_view name = "multiplayer_game_complete";
+  GameId game_id = kNoGame;
+  std::int64_t episode_num = 0;
+  std::int64_t max_episodes = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("episode_num", s.episode_num);
+    v("max_episodes", s.max_episodes);
+  }
+  bool operator==(const GameComplete&) const = default;
+};
+
+struct EmitMetrics {
+  static constexpr std::string_view name = "emit_multiplayer_metrics";
+  GameId game_id = kNoGame;
+  std::string metrics;  // the client's JSON object, as text
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("metrics", s.metrics);
+  }
+  bool operator==(const EmitMetrics&) const = default;
+};
+
+// The socket closed, or missed its pong.
+struct Disconnect {
+  static constexpr std::string_view name = "disconnect";
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const Disconnect&) const = default;
+};
+
+// The earliest deadline is due: fire every deadline at or before the command's time.
+struct Timer {
+  static constexpr std::string_view name = "timer";
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const Timer&) const = default;
+};
+
+// The server came up on this log. `nonce` is drawn at random and recorded, so game
+// seeds derived from it are reproducible on replay.
+struct ServerStarted {
+  static constexpr std::string_view name = "server_started";
+  std::int64_t nonce = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("nonce", s.nonce); }
+  bool operator==(const ServerStarted&) const = default;
+};
+
+// A frame the server could not turn into a command (unknown event, wrong field type...).
+// Journaled so that every rejection is on the record.
+struct Malformed {
+  static constexpr std::string_view name = "malformed";
+  std::string event;  // the wire event name, if one could be read
+  std::string code;   // bad_payload, unknown_event, too_large
+  std::string message;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("event", s.event);
+    v("code", s.code);
+    v("message", s.message);
+  }
+  bool operator==(const Malformed&) const = default;
+};
+
+}  // namespace cohort::cmd
+
+namespace cohort {
+
+using CommandBody =
+    std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping,
+                 cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
+                 cmd::ReconnectionSuccess, cmd::MidGameExclusion, cmd::GameComplete,
+                 cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ServerStarted, cmd::Malformed>;
+
+struct Command {
+  Millis at = 0;
+  std::string subject;              // the subject the socket is bound to ("" if none yet)
+  ConnId conn = kNoConn;            // the socket it came from
+  std::optional<std::int64_t> ack;  // Socket.IO ack id the client asked for
+  CommandBody body;
+
+  bool operator==(const Command&) const = default;
+};
+
+inline std::string_view command_name(const CommandBody& body) {
+  return std::visit([](const auto& b) { return std::decay_t<decltype(b)>::name; }, body);
+}
+
+}  // namespace cohort

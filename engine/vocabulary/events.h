@@ -1,0 +1,270 @@
+#pragma once
+// Events: the facts the decider records. Only projections' apply() turns them into state.
+// The envelope (Event) carries the ids every event may concern; bodies carry the rest.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "engine/vocabulary/ids.h"
+
+namespace cohort::ev {
+
+#define COHORT_EVENT(type_name)                                  \
+  static constexpr std::string_view name = type_name;            \
+  static constexpr int version = 1;
+
+struct SubjectRegistered {
+  COHORT_EVENT("subject_registered")
+  std::string resume_token;
+  template <class S, class V> static void fields(S& s, V& v) { v("resume_token", s.resume_token); }
+  bool operator==(const SubjectRegistered&) const = default;
+};
+
+struct SubjectConnected {
+  COHORT_EVENT("subject_connected")
+  ConnId conn = kNoConn;
+  ConnId replaced_conn = kNoConn;  // the live socket this one took over from, if any
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("conn", s.conn);
+    v("replaced_conn", s.replaced_conn);
+  }
+  bool operator==(const SubjectConnected&) const = default;
+};
+
+struct SubjectDisconnected {
+  COHORT_EVENT("subject_disconnected")
+  ConnId conn = kNoConn;
+  template <class S, class V> static void fields(S& s, V& v) { v("conn", s.conn); }
+  bool operator==(const SubjectDisconnected&) const = default;
+};
+
+struct RttRecorded {
+  COHORT_EVENT("rtt_recorded")
+  std::int64_t rtt_ms = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("rtt_ms", s.rtt_ms); }
+  bool operator==(const RttRecorded&) const = default;
+};
+
+struct WaitroomJoined {
+  COHORT_EVENT("waitroom_joined")
+  Millis deadline = 0;         // waitroom expiry, 0 = none
+  Millis reunion_deadline = 0; // group_reunion: until when earlier partners are waited for
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("deadline", s.deadline);
+    v("reunion_deadline", s.reunion_deadline);
+  }
+  bool operator==(const WaitroomJoined&) const = default;
+};
+
+struct WaitroomLeft {
+  COHORT_EVENT("waitroom_left")
+  std::string reason;  // left, disconnected, advanced, restarted
+  template <class S, class V> static void fields(S& s, V& v) { v("reason", s.reason); }
+  bool operator==(const WaitroomLeft&) const = default;
+};
+
+struct WaitroomTimedOut {
+  COHORT_EVENT("waitroom_timed_out")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const WaitroomTimedOut&) const = default;
+};
+
+// group_reunion: the earlier partners did not come in time; the waiter is open to the fallback.
+struct ReunionWaitEnded {
+  COHORT_EVENT("reunion_wait_ended")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const ReunionWaitEnded&) const = default;
+};
+
+struct GameCreated {
+  COHORT_EVENT("game_created")
+  std::int64_t seed = 0;
+  std::vector<std::string> players;  // subject ids in seat order: player_id = index
+  Millis countdown_deadline = 0;     // 0 = no countdown
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("seed", s.seed);
+    v("players", s.players);
+    v("countdown_deadline", s.countdown_deadline);
+  }
+  bool operator==(const GameCreated&) const = default;
+};
+
+struct ValidationStarted {
+  COHORT_EVENT("validation_started")
+  Millis deadline = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("deadline", s.deadline); }
+  bool operator==(const ValidationStarted&) const = default;
+};
+
+struct ValidationReported {
+  COHORT_EVENT("validation_reported")
+  std::int64_t player = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("player", s.player); }
+  bool operator==(const ValidationReported&) const = default;
+};
+
+struct GameStarted {
+  COHORT_EVENT("game_started")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const GameStarted&) const = default;
+};
+
+struct GamePaused {
+  COHORT_EVENT("game_paused")
+  std::string cause;          // connection_lost or disconnect
+  std::int64_t player = 0;    // the detecting (connection_lost) or missing (disconnect) player
+  std::int64_t frame = 0;
+  Millis deadline = 0;        // reconnection grace ends
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("cause", s.cause);
+    v("player", s.player);
+    v("frame", s.frame);
+    v("deadline", s.deadline);
+  }
+  bool operator==(const GamePaused&) const = default;
+};
+
+struct ReconnectionReported {
+  COHORT_EVENT("reconnection_reported")
+  std::int64_t player = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("player", s.player); }
+  bool operator==(const ReconnectionReported&) const = default;
+};
+
+struct GameResumed {
+  COHORT_EVENT("game_resumed")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const GameResumed&) const = default;
+};
+
+struct PlayerExcluded {
+  COHORT_EVENT("player_excluded")
+  std::int64_t player = 0;
+  std::string reason;  // sustained_ping, tab_hidden, custom_callback
+  std::int64_t frame = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("player", s.player);
+    v("reason", s.reason);
+    v("frame", s.frame);
+  }
+  bool operator==(const PlayerExcluded&) const = default;
+};
+
+struct EpisodeCompleted {
+  COHORT_EVENT("episode_completed")
+  std::int64_t episode = 0;
+  std::int64_t max_episodes = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("episode", s.episode);
+    v("max_episodes", s.max_episodes);
+  }
+  bool operator==(const EpisodeCompleted&) const = default;
+};
+
+// The one way a game ends (DESIGN.md rule 2).
+struct GameEnded {
+  COHORT_EVENT("game_ended")
+  std::string reason;
+  std::optional<std::int64_t> frame;
+  std::optional<std::int64_t> disconnected_player;
+  std::optional<std::int64_t> excluded_player;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("reason", s.reason);
+    v("frame", s.frame);
+    v("disconnected_player", s.disconnected_player);
+    v("excluded_player", s.excluded_player);
+  }
+  bool operator==(const GameEnded&) const = default;
+};
+
+// The subject moved to the scene named by the envelope.
+struct SubjectAdvanced {
+  COHORT_EVENT("subject_advanced")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const SubjectAdvanced&) const = default;
+};
+
+struct SubjectDone {
+  COHORT_EVENT("subject_done")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const SubjectDone&) const = default;
+};
+
+struct MetricsStored {
+  COHORT_EVENT("metrics_stored")
+  std::string metrics;
+  template <class S, class V> static void fields(S& s, V& v) { v("metrics", s.metrics); }
+  bool operator==(const MetricsStored&) const = default;
+};
+
+// The outbox (DESIGN.md rule 3): a message the server sends after the commit.
+// Addressed to `conn` when set, else to the envelope subject's current socket.
+struct Notification {
+  COHORT_EVENT("notification")
+  ConnId conn = kNoConn;
+  std::string event;                // wire event name; "" with `ack` set: an ack reply
+  std::string args;                 // JSON text of the argument
+  std::optional<std::int64_t> ack;  // answer this Socket.IO ack id instead of emitting
+  bool close = false;               // close the socket after sending
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("conn", s.conn);
+    v("event", s.event);
+    v("args", s.args);
+    v("ack", s.ack);
+    v("close", s.close);
+  }
+  bool operator==(const Notification&) const = default;
+};
+
+struct CommandRejected {
+  COHORT_EVENT("command_rejected")
+  std::string code;
+  std::string message;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("code", s.code);
+    v("message", s.message);
+  }
+  bool operator==(const CommandRejected&) const = default;
+};
+
+// Records the random nonce of a server start, from which game seeds derive.
+struct ServerStarted {
+  COHORT_EVENT("server_started")
+  std::int64_t nonce = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("nonce", s.nonce); }
+  bool operator==(const ServerStarted&) const = default;
+};
+
+#undef COHORT_EVENT
+
+}  // namespace cohort::ev
+
+namespace cohort {
+
+using EventBody =
+    std::variant<ev::SubjectRegistered, ev::SubjectConnected, ev::SubjectDisconnected,
+                 ev::RttRecorded, ev::WaitroomJoined, ev::WaitroomLeft, ev::WaitroomTimedOut,
+                 ev::ReunionWaitEnded, ev::GameCreated, ev::ValidationStarted,
+                 ev::ValidationReported, ev::GameStarted, ev::GamePaused,
+                 ev::ReconnectionReported, ev::GameResumed, ev::PlayerExcluded,
+                 ev::EpisodeCompleted, ev::GameEnded, ev::SubjectAdvanced, ev::SubjectDone,
+                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ServerStarted>;
+
+struct Event {
+  Millis at = 0;
+  std::string subject;  // "" when none
+  GameId game = kNoGame;
+  int scene = kNoScene;
+  EventBody body;
+
+  bool operator==(const Event&) const = default;
+};
+
+inline std::string_view event_name(const EventBody& body) {
+  return std::visit([](const auto& b) { return std::decay_t<decltype(b)>::name; }, body);
+}
+
+}  // namespace cohort

@@ -1,0 +1,51 @@
+#include "engine/vocabulary/json_text.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace cohort {
+
+struct JsonObject::Impl {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
+  bool closed = false;
+};
+
+JsonObject::JsonObject() : impl_(std::make_unique<Impl>()) { impl_->writer.StartObject(); }
+JsonObject::~JsonObject() = default;
+JsonObject::JsonObject(JsonObject&&) noexcept = default;
+JsonObject& JsonObject::operator=(JsonObject&&) noexcept = default;
+
+JsonObject& JsonObject::str(std::string_view key, std::string_view value) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  impl_->writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  return *this;
+}
+
+JsonObject& JsonObject::num(std::string_view key, std::int64_t value) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  impl_->writer.Int64(value);
+  return *this;
+}
+
+JsonObject& JsonObject::boolean(std::string_view key, bool value) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  impl_->writer.Bool(value);
+  return *this;
+}
+
+JsonObject& JsonObject::raw(std::string_view key, std::string_view json) {
+  impl_->writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  impl_->writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  return *this;
+}
+
+std::string JsonObject::text() {
+  if (!impl_->closed) {
+    impl_->writer.EndObject();
+    impl_->closed = true;
+  }
+  return std::string(impl_->buffer.GetString(), impl_->buffer.GetSize());
+}
+
+}  // namespace cohort

@@ -1,0 +1,169 @@
+#include "engine/vocabulary/record_codec.h"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "engine/vocabulary/field_text.h"
+
+namespace cohort {
+namespace {
+
+// Finds a body's game_id field, so that commands about a game land in the game column.
+struct GameIdProbe {
+  GameId found = kNoGame;
+  void operator()(std::string_view key, const std::int64_t& value) {
+    if (key == "game_id") found = value;
+  }
+  template <class T>
+  void operator()(std::string_view, const T&) {}
+};
+
+template <class Body>
+void encode_body(const Body& body, std::string& out) {
+  field_text::Writer writer(out);
+  Body::fields(body, writer);
+}
+
+template <class Body>
+Body decode_body(field_text::Reader& reader) {
+  Body body;
+  Body::fields(body, reader);
+  reader.finish();
+  return body;
+}
+
+// One decode function per variant alternative, looked up by type name.
+template <class Variant>
+struct NameTable {
+  using Decoder = Variant (*)(field_text::Reader&);
+  struct Entry {
+    std::string_view name;
+    int version;
+    Decoder decode;
+  };
+
+  template <std::size_t... I>
+  static constexpr auto make(std::index_sequence<I...>) {
+    return std::array<Entry, sizeof...(I)>{Entry{
+        std::variant_alternative_t<I, Variant>::name, version_of<std::variant_alternative_t<I, Variant>>(),
+        [](field_text::Reader& r) -> Variant {
+          return Variant{std::in_place_index<I>, decode_body<std::variant_alternative_t<I, Variant>>(r)};
+        }}...};
+  }
+
+  template <class Body>
+  static constexpr int version_of() {
+    if constexpr (requires { Body::version; }) {
+      return Body::version;
+    } else {
+      return kCommandVersion;
+    }
+  }
+
+  static constexpr auto entries = make(std::make_index_sequence<std::variant_size_v<Variant>>{});
+
+  static const Entry* find(std::string_view name) {
+    for (const Entry& entry : entries) {
+      if (entry.name == name) return &entry;
+    }
+    return nullptr;
+  }
+};
+
+template <class Variant>
+const typename NameTable<Variant>::Entry& entry_for(const Record& record) {
+  const auto* entry = NameTable<Variant>::find(record.type);
+  if (!entry) throw CodecError(record.seq, "unknown type '" + record.type + "'");
+  if (record.version > entry->version) {
+    throw CodecError(record.seq, "type '" + record.type + "' has version " +
+                                     std::to_string(record.version) + ", newer than this build's " +
+                                     std::to_string(entry->version));
+  }
+  return *entry;
+}
+
+}  // namespace
+
+CodecError::CodecError(Seq at_seq, const std::string& why)
+    : std::runtime_error("record " + std::to_string(at_seq) + ": " + why), seq(at_seq), reason(why) {}
+
+const char* kind_name(RecordKind kind) { return kind == RecordKind::command ? "command" : "event"; }
+
+Record to_record(const Command& command) {
+  Record record;
+  record.at = command.at;
+  record.kind = RecordKind::command;
+  record.type = std::string(command_name(command.body));
+  record.version = kCommandVersion;
+  record.subject = command.subject;
+  field_text::Writer writer(record.payload);
+  writer("conn", command.conn);
+  writer("ack", command.ack);
+  std::visit(
+      [&](const auto& body) {
+        using Body = std::decay_t<decltype(body)>;
+        encode_body(body, record.payload);
+        GameIdProbe probe;
+        Body::fields(body, probe);
+        record.game = probe.found;
+      },
+      command.body);
+  return record;
+}
+
+Record to_record(const Event& event, Seq causation) {
+  Record record;
+  record.at = event.at;
+  record.kind = RecordKind::event;
+  record.subject = event.subject;
+  record.game = event.game;
+  record.scene = event.scene;
+  record.causation = causation;
+  std::visit(
+      [&](const auto& body) {
+        using Body = std::decay_t<decltype(body)>;
+        record.type = std::string(Body::name);
+        record.version = Body::version;
+        encode_body(body, record.payload);
+      },
+      event.body);
+  return record;
+}
+
+Command command_from_record(const Record& record) {
+  if (record.kind != RecordKind::command) throw CodecError(record.seq, "not a command record");
+  const auto& entry = entry_for<CommandBody>(record);
+  Command command;
+  command.at = record.at;
+  command.subject = record.subject;
+  try {
+    // The envelope's conn and ack lead the payload; the body's fields follow.
+    field_text::Reader reader(record.payload);
+    reader("conn", command.conn);
+    reader("ack", command.ack);
+    command.body = entry.decode(reader);
+  } catch (const field_text::FieldError& error) {
+    throw CodecError(record.seq, record.type + ": " + error.what());
+  }
+  return command;
+}
+
+Event event_from_record(const Record& record) {
+  if (record.kind != RecordKind::event) throw CodecError(record.seq, "not an event record");
+  const auto& entry = entry_for<EventBody>(record);
+  Event event;
+  event.at = record.at;
+  event.subject = record.subject;
+  event.game = record.game;
+  event.scene = record.scene;
+  try {
+    field_text::Reader reader(record.payload);
+    event.body = entry.decode(reader);
+  } catch (const field_text::FieldError& error) {
+    throw CodecError(record.seq, record.type + ": " + error.what());
+  }
+  return event;
+}
+
+}  // namespace cohort

@@ -1,0 +1,27 @@
+#pragma once
+// Commands and events to and from the log's Record shape. Decoding never trusts the
+// record: an unknown type, a newer version or a bad field is a CodecError naming the seq.
+#include <stdexcept>
+#include <string>
+
+#include "engine/vocabulary/commands.h"
+#include "engine/vocabulary/events.h"
+#include "engine/vocabulary/record.h"
+
+namespace cohort {
+
+struct CodecError : std::runtime_error {
+  CodecError(Seq seq, const std::string& reason);
+  Seq seq;
+  std::string reason;
+};
+
+inline constexpr int kCommandVersion = 1;
+
+Record to_record(const Command& command);
+Record to_record(const Event& event, Seq causation = 0);
+
+Command command_from_record(const Record& record);
+Event event_from_record(const Record& record);
+
+}  // namespace cohort

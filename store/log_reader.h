@@ -1,0 +1,44 @@
+#pragma once
+// Read-only access to a log: by range, streamed, with each record's stored checksum.
+// Safe on a live file: WAL readers do not block the writer, and this never writes.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/vocabulary/record.h"
+
+namespace cohort {
+
+struct Snapshot {
+  Seq seq = 0;
+  std::string data;
+};
+
+class LogReader {
+ public:
+  // Throws StoreError for a missing file, a non-Cohort file or a schema it cannot read.
+  explicit LogReader(const std::string& path);
+  ~LogReader();
+  LogReader(const LogReader&) = delete;
+  LogReader& operator=(const LogReader&) = delete;
+
+  Seq last_seq();
+  std::vector<Record> read(Seq from, std::size_t limit);
+  // Streams records with seq >= from in order; `visit` returns false to stop early.
+  // `stored_checksum` is the checksum column as written.
+  void scan(Seq from, const std::function<bool(const Record&, std::uint64_t stored_checksum)>& visit);
+  // The newest snapshot of a projection, if any.
+  std::optional<Snapshot> latest_snapshot(const std::string& projection);
+  std::optional<std::string> meta(const std::string& key);
+  // The seq of the last record at or before a time (0 when none).
+  Seq last_at_or_before(Millis at);
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace cohort

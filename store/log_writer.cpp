@@ -1,0 +1,199 @@
+#include "store/log_writer.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <future>
+
+#include "store/checksum.h"
+#include "store/store_error.h"
+
+namespace cohort {
+
+struct LogWriter::Connection {
+  explicit Connection(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {}
+  SQLite::Database db;
+  std::unique_ptr<SQLite::Statement> insert_record;
+  std::unique_ptr<SQLite::Statement> insert_snapshot;
+  std::unique_ptr<SQLite::Statement> prune_snapshots;
+};
+
+namespace {
+
+void bind_record(SQLite::Statement& insert, const Record& r) {
+  insert.bind(1, static_cast<std::int64_t>(r.seq));
+  insert.bind(2, static_cast<std::int64_t>(r.at));
+  insert.bindNoCopy(3, kind_name(r.kind));
+  insert.bindNoCopy(4, r.type);
+  insert.bind(5, r.version);
+  // Absent ids are NULL, so that `WHERE game = 5` style queries read naturally.
+  if (r.subject.empty()) insert.bind(6); else insert.bindNoCopy(6, r.subject);
+  if (r.game == kNoGame) insert.bind(7); else insert.bind(7, static_cast<std::int64_t>(r.game));
+  if (r.scene == kNoScene) insert.bind(8); else insert.bind(8, r.scene);
+  if (r.causation == 0) insert.bind(9); else insert.bind(9, static_cast<std::int64_t>(r.causation));
+  insert.bindNoCopy(10, r.payload);
+  insert.bind(11, static_cast<std::int64_t>(record_checksum(r)));
+}
+
+}  // namespace
+
+LogWriter::LogWriter(Options options) : options_(std::move(options)) {
+  try {
+    connection_ = std::make_unique<Connection>(options_.path);
+    connection_->db.setBusyTimeout(5000);
+    prepare_for_writing(connection_->db, options_.durability, options_.config_json);
+    connection_->insert_record = std::make_unique<SQLite::Statement>(
+        connection_->db,
+        "INSERT INTO records(seq, at, kind, type, version, subject, game, scene, causation, payload, checksum) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    connection_->insert_snapshot = std::make_unique<SQLite::Statement>(
+        connection_->db, "INSERT OR REPLACE INTO snapshots(seq, projection, data) VALUES (?, ?, ?)");
+    connection_->prune_snapshots = std::make_unique<SQLite::Statement>(
+        connection_->db,
+        "DELETE FROM snapshots WHERE projection = ?1 AND seq < "
+        "(SELECT min(seq) FROM (SELECT seq FROM snapshots WHERE projection = ?1 ORDER BY seq DESC LIMIT 2))");
+    last_committed_ = connection_->db.execAndGet("SELECT coalesce(max(seq), 0) FROM records").getInt64();
+  } catch (const SQLite::Exception& error) {
+    throw StoreError(options_.path + ": " + error.what());
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+LogWriter::~LogWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void LogWriter::append(AppendRequest request, AppendDone done) {
+  std::vector<Pending> items;
+  items.push_back(Pending{std::move(request), std::move(done)});
+  enqueue(std::move(items));
+}
+
+void LogWriter::append_all(std::vector<std::pair<AppendRequest, AppendDone>> requests) {
+  std::vector<Pending> items;
+  items.reserve(requests.size());
+  for (auto& [request, done] : requests) items.push_back(Pending{std::move(request), std::move(done)});
+  enqueue(std::move(items));
+}
+
+void LogWriter::save_snapshot(SnapshotRequest request, AppendDone done) {
+  std::vector<Pending> items;
+  items.push_back(Pending{std::move(request), std::move(done)});
+  enqueue(std::move(items));
+}
+
+void LogWriter::flush() {
+  std::promise<void> committed;
+  std::vector<Pending> items;
+  items.push_back(Pending{std::monostate{}, [&](const AppendOutcome&) { committed.set_value(); }});
+  enqueue(std::move(items));
+  committed.get_future().wait();
+}
+
+Seq LogWriter::last_committed() const {
+  std::lock_guard lock(mutex_);
+  return last_committed_;
+}
+
+void LogWriter::enqueue(std::vector<Pending> items) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) {
+      queue_ = std::move(items);
+    } else {
+      for (auto& item : items) queue_.push_back(std::move(item));
+    }
+  }
+  wake_.notify_one();
+}
+
+void LogWriter::run() {
+  std::vector<Pending> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is committed
+      batch.swap(queue_);
+    }
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void LogWriter::commit(std::vector<Pending>& batch) {
+  auto started = std::chrono::steady_clock::now();
+  Seq first_seq = last_committed();
+  Seq next = first_seq + 1;
+  std::vector<AppendOutcome> outcomes(batch.size());
+  CommitStats stats;
+  stats.requests = batch.size();
+  auto& db = connection_->db;
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      AppendOutcome& outcome = outcomes[i];
+      outcome.ok = true;
+      if (auto* request = std::get_if<AppendRequest>(&batch[i].work)) {
+        Seq command_seq = next;
+        request->command.seq = next++;
+        auto& insert = *connection_->insert_record;
+        bind_record(insert, request->command);
+        insert.exec();
+        insert.reset();
+        for (Record& event : request->events) {
+          event.seq = next++;
+          event.causation = command_seq;
+          bind_record(insert, event);
+          insert.exec();
+          insert.reset();
+        }
+        outcome.first_seq = command_seq;
+        outcome.last_seq = next - 1;
+        stats.records += 1 + request->events.size();
+      } else if (auto* snapshot = std::get_if<SnapshotRequest>(&batch[i].work)) {
+        auto& insert = *connection_->insert_snapshot;
+        insert.bind(1, static_cast<std::int64_t>(next - 1));
+        insert.bindNoCopy(2, snapshot->projection);
+        insert.bindNoCopy(3, snapshot->data.data(), static_cast<int>(snapshot->data.size()));
+        insert.exec();
+        insert.reset();
+        auto& prune = *connection_->prune_snapshots;
+        prune.bindNoCopy(1, snapshot->projection);
+        prune.exec();
+        prune.reset();
+        outcome.first_seq = outcome.last_seq = next - 1;
+      } else {
+        outcome.first_seq = outcome.last_seq = next - 1;
+      }
+    }
+    db.exec("COMMIT");
+    stats.ok = true;
+    std::lock_guard lock(mutex_);
+    last_committed_ = next - 1;
+  } catch (const std::exception& error) {
+    // Nothing of the batch is visible: roll back, and fail every request in it.
+    try {
+      db.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // SQLite already rolled back (e.g. on a full disk); nothing more to undo.
+    }
+    for (auto& insert : {connection_->insert_record.get(), connection_->insert_snapshot.get(),
+                         connection_->prune_snapshots.get()}) {
+      insert->tryReset();
+    }
+    for (auto& outcome : outcomes) outcome = AppendOutcome{false, 0, 0, error.what()};
+  }
+  stats.duration = std::chrono::steady_clock::now() - started;
+  if (options_.on_commit) options_.on_commit(stats);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(outcomes[i]);
+  }
+}
+
+}  // namespace cohort

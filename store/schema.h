@@ -1,0 +1,24 @@
+#pragma once
+// The log file's layout and its version. See docs/log.md.
+#include <string>
+
+namespace SQLite {
+class Database;
+}
+
+namespace cohort {
+
+inline constexpr int kSchemaVersion = 1;
+// PRAGMA application_id of every Cohort log ("Coh1"): tells our files from other SQLite files.
+inline constexpr int kApplicationId = 0x436f6831;
+
+enum class Durability { full, normal };
+
+// Writer side: creates a new log, migrates an older one in one transaction, or refuses a
+// file that is not a Cohort log or was written by a newer schema (StoreError).
+void prepare_for_writing(SQLite::Database& db, Durability durability, const std::string& config_json);
+
+// Reader side: refuses what prepare_for_writing would refuse, and a file with no log yet.
+void check_readable(SQLite::Database& db);
+
+}  // namespace cohort

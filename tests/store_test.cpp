@@ -1,0 +1,250 @@
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "engine/vocabulary/record_codec.h"
+#include "store/checksum.h"
+#include "store/log_reader.h"
+#include "store/log_writer.h"
+#include "store/store_error.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cohort;
+using cohort::testing::TempDir;
+
+namespace {
+
+AppendRequest request_for(const std::string& subject, int events) {
+  AppendRequest request;
+  request.command = to_record(Command{1000, subject, 1, std::nullopt, cmd::JoinGame{50}});
+  for (int i = 0; i < events; ++i) {
+    request.events.push_back(to_record(Event{1000, subject, kNoGame, 1, ev::RttRecorded{i}}));
+  }
+  return request;
+}
+
+AppendOutcome append_and_wait(LogWriter& writer, AppendRequest request) {
+  std::promise<AppendOutcome> done;
+  writer.append(std::move(request), [&](const AppendOutcome& outcome) { done.set_value(outcome); });
+  return done.get_future().get();
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("positions are gap-free and in commit order under several producer threads") {
+  TempDir dir;
+  constexpr int kProducers = 4;
+  constexpr int kPerProducer = 300;
+  std::mutex mutex;
+  std::map<std::string, std::vector<AppendOutcome>> outcomes;  // per producer, in submission order
+  {
+    LogWriter writer({dir.file("log.db"), Durability::normal, "", nullptr});
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; ++p) {
+      producers.emplace_back([&, p] {
+        std::string subject = "producer-" + std::to_string(p);
+        for (int i = 0; i < kPerProducer; ++i) {
+          writer.append(request_for(subject, i % 4), [&, subject](const AppendOutcome& outcome) {
+            std::lock_guard lock(mutex);
+            outcomes[subject].push_back(outcome);
+          });
+        }
+      });
+    }
+    for (auto& t : producers) t.join();
+    writer.flush();
+  }
+
+  LogReader reader(dir.file("log.db"));
+  auto records = reader.read(1, 1'000'000);
+  REQUIRE(static_cast<Seq>(records.size()) == reader.last_seq());
+  Seq command_seq = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    CHECK(records[i].seq == static_cast<Seq>(i + 1));
+    if (records[i].kind == RecordKind::command) {
+      command_seq = records[i].seq;
+    } else {
+      CHECK(records[i].causation == command_seq);
+    }
+  }
+  // Each producer's requests were committed in the order it submitted them, each whole.
+  for (auto& [subject, list] : outcomes) {
+    REQUIRE(list.size() == kPerProducer);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      CHECK(list[i].ok);
+      CHECK(list[i].last_seq - list[i].first_seq == static_cast<Seq>(i % 4));
+      if (i) CHECK(list[i].first_seq > list[i - 1].last_seq);
+      CHECK(records[list[i].first_seq - 1].subject == subject);
+    }
+  }
+}
+
+TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves no gap") {
+  TempDir dir;
+  LogWriter writer({dir.file("log.db"), Durability::full, "", nullptr});
+  REQUIRE(append_and_wait(writer, request_for("before", 1)).last_seq == 2);
+
+  AppendRequest bad = request_for("bad", 1);
+  bad.events[0].type = "";  // refused by the table's CHECK constraint
+  std::promise<AppendOutcome> good_done, bad_done;
+  std::vector<std::pair<AppendRequest, AppendDone>> batch;
+  batch.emplace_back(request_for("innocent", 2), [&](const AppendOutcome& o) { good_done.set_value(o); });
+  batch.emplace_back(std::move(bad), [&](const AppendOutcome& o) { bad_done.set_value(o); });
+  writer.append_all(std::move(batch));
+  auto good_outcome = good_done.get_future().get();
+  auto bad_outcome = bad_done.get_future().get();
+  CHECK_FALSE(good_outcome.ok);
+  CHECK_FALSE(bad_outcome.ok);
+  CHECK_THAT(bad_outcome.error, Catch::Contains("CHECK constraint failed"));
+  CHECK(writer.last_committed() == 2);
+
+  auto after = append_and_wait(writer, request_for("after", 0));
+  CHECK(after.ok);
+  CHECK(after.first_seq == 3);
+
+  LogReader reader(dir.file("log.db"));
+  auto records = reader.read(1, 100);
+  REQUIRE(records.size() == 3);
+  CHECK(records[2].subject == "after");
+}
+
+TEST_CASE("a log reopens after close and continues its numbering") {
+  TempDir dir;
+  {
+    LogWriter writer({dir.file("log.db"), Durability::full, "{\"experiment_id\":\"a\"}", nullptr});
+    append_and_wait(writer, request_for("s", 2));
+  }
+  LogWriter writer({dir.file("log.db"), Durability::full, "", nullptr});
+  CHECK(writer.last_committed() == 3);
+  CHECK(append_and_wait(writer, request_for("s", 0)).first_seq == 4);
+  LogReader reader(dir.file("log.db"));
+  CHECK(reader.meta("config") == std::optional<std::string>("{\"experiment_id\":\"a\"}"));
+  CHECK(reader.meta("schema_version") == std::optional<std::string>("1"));
+  CHECK(reader.meta("created_by").has_value());
+}
+
+TEST_CASE("a WAL torn in the middle of a frame reopens with every transaction before it") {
+  TempDir dir;
+  const std::string live = dir.file("live.db");
+  const std::string crashed = dir.file("crashed.db");
+  LogWriter writer({live, Durability::full, "", nullptr});
+  for (int i = 0; i < 10; ++i) append_and_wait(writer, request_for("s" + std::to_string(i), 1));
+  // Copy the file and its WAL while the writer still holds them: the state a kill -9 leaves.
+  std::filesystem::copy_file(live, crashed);
+  std::filesystem::copy_file(live + "-wal", crashed + "-wal");
+  auto wal_size = std::filesystem::file_size(crashed + "-wal");
+  REQUIRE(wal_size > 4096);
+  std::filesystem::resize_file(crashed + "-wal", wal_size - 100);  // inside the last frame
+
+  LogWriter reopened({crashed, Durability::full, "", nullptr});
+  CHECK(reopened.last_committed() == 18);  // the 10th transaction (records 19-20) is gone whole
+  LogReader reader(crashed);
+  Seq n = 0;
+  reader.scan(1, [&](const Record& record, std::uint64_t checksum) {
+    CHECK(record.seq == ++n);
+    CHECK(record_checksum(record) == checksum);
+    return true;
+  });
+  CHECK(n == 18);
+}
+
+TEST_CASE("a log from a newer schema is refused and left untouched") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  { LogWriter writer({path, Durability::full, "", nullptr}); }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=99");
+  }
+  std::string before = file_bytes(path);
+  CHECK_THROWS_WITH(LogWriter({path, Durability::full, "", nullptr}), Catch::Contains("newer Cohort"));
+  CHECK_THROWS_WITH(LogReader(path), Catch::Contains("newer Cohort"));
+  CHECK(file_bytes(path) == before);
+}
+
+TEST_CASE("an SQLite file of something else, a non-SQLite file and a missing file are refused") {
+  TempDir dir;
+  const std::string other = dir.file("other.db");
+  {
+    SQLite::Database db(other, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE notes(x)");
+  }
+  CHECK_THROWS_WITH(LogWriter({other, Durability::full, "", nullptr}), Catch::Contains("not a Cohort log"));
+  CHECK_THROWS_WITH(LogReader(other), Catch::Contains("not a Cohort log"));
+
+  const std::string text = dir.file("notes.txt");
+  std::ofstream(text) << "this is not a database, it is a text file of some length.....";
+  CHECK_THROWS_AS(LogReader(text), StoreError);
+  CHECK_THROWS_AS(LogWriter({text, Durability::full, "", nullptr}), StoreError);
+
+  CHECK_THROWS_WITH(LogReader(dir.file("missing.db")), Catch::Contains("no such file"));
+}
+
+TEST_CASE("the checksum catches a flipped byte in a payload") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  {
+    LogWriter writer({path, Durability::full, "", nullptr});
+    append_and_wait(writer, request_for("alice", 2));
+  }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("UPDATE records SET payload = 'rtt_ms=2' WHERE seq = 2");  // was rtt_ms=0
+  }
+  LogReader reader(path);
+  std::vector<Seq> mismatched;
+  reader.scan(1, [&](const Record& record, std::uint64_t checksum) {
+    if (record_checksum(record) != checksum) mismatched.push_back(record.seq);
+    return true;
+  });
+  CHECK(mismatched == std::vector<Seq>{2});
+}
+
+TEST_CASE("snapshots hold the position before them in queue order, newest two kept") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  LogWriter writer({path, Durability::normal, "", nullptr});
+  for (int round = 0; round < 3; ++round) {
+    append_and_wait(writer, request_for("s", 1));
+    std::promise<AppendOutcome> saved;
+    writer.save_snapshot({"session_map", "state-" + std::to_string(round)},
+                         [&](const AppendOutcome& o) { saved.set_value(o); });
+    CHECK(saved.get_future().get().first_seq == 2 * (round + 1));
+  }
+  LogReader reader(path);
+  auto snapshot = reader.latest_snapshot("session_map");
+  REQUIRE(snapshot);
+  CHECK(snapshot->seq == 6);
+  CHECK(snapshot->data == "state-2");
+  CHECK_FALSE(reader.latest_snapshot("analytics"));
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT count(*) FROM snapshots").getInt() == 2);
+}
+
+TEST_CASE("a reader sees committed records while the writer keeps the log open (WAL)") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  LogWriter writer({path, Durability::full, "", nullptr});
+  append_and_wait(writer, request_for("s", 1));
+  LogReader reader(path);
+  CHECK(reader.last_seq() == 2);
+  append_and_wait(writer, request_for("s", 1));
+  CHECK(reader.last_seq() == 4);
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
