@@ -1,0 +1,19 @@
+#pragma once
+// `cohort-replay verify`: is the log sound? Gap-free positions from 1, every checksum,
+// every record decodable by this build, every event caused by an earlier command.
+#include <optional>
+#include <string>
+
+#include "engine/vocabulary/ids.h"
+
+namespace cohort {
+
+struct VerifyReport {
+  Seq records = 0;
+  std::optional<std::string> first_fault;  // "record N: why"
+};
+
+// Throws StoreError when the file cannot be read as a Cohort log at all.
+VerifyReport verify_log(const std::string& path);
+
+}  // namespace cohort
