@@ -1,0 +1,262 @@
+// Rules of a live game: start, validation, pause and resume, exclusion, episodes, metrics,
+// and the one way every game ends.
+#include <algorithm>
+
+#include "engine/decider/rules.h"
+
+namespace cohort::rules {
+namespace {
+
+bool attached(const Decision& d, const std::string& id, GameId game) {
+  const Subject* subject = d.state().subject(id);
+  return subject && subject->connected && subject->game == game;
+}
+
+JsonObject game_args(GameId game) {
+  JsonObject args;
+  args.num("game_id", game);
+  return args;
+}
+
+void notify_players(Decision& d, const Game& game, std::string_view event, const std::string& except = {}) {
+  std::vector<std::string> players = game.players;  // the game may change as we emit
+  for (const std::string& id : players) {
+    if (id != except && attached(d, id, game.id)) d.notify(id, event, game_args(game.id));
+  }
+}
+
+void start(Decision& d, const Game& game) {
+  GameId id = game.id;
+  d.emit("", id, game.scene, ev::GameStarted{});
+  const std::string& scene_id = d.state().scene(game.scene).scene_id;
+  for (const std::string& player : game.players) {
+    if (!attached(d, player, id)) continue;
+    JsonObject args;
+    args.num("game_id", id).str("scene_id", scene_id);
+    d.notify(player, "start_game", std::move(args));
+  }
+}
+
+bool is_exclusion_reason(const std::string& reason) {
+  return reason == "sustained_ping" || reason == "tab_hidden" || reason == "custom_callback";
+}
+
+}  // namespace
+
+void countdown_ended(Decision& d, GameId id) {
+  const Game& game = *d.state().game(id);
+  const Scene& scene = d.state().scene(game.scene);
+  if (scene.p2p_validation) {
+    d.emit("", id, game.scene, ev::ValidationStarted{d.at() + std::max<Millis>(1, scene.validation_timeout_ms)});
+  } else {
+    start(d, game);
+  }
+}
+
+void validation_timed_out(Decision& d, GameId id) {
+  end_game(d, id, Ending{.reason = "validation_failed", .validation_reason = "timeout"});
+}
+
+void reconnection_grace_ended(Decision& d, GameId id) {
+  const Game& game = *d.state().game(id);
+  for (std::size_t seat = 0; seat < game.players.size(); ++seat) {
+    const Subject* subject = d.state().subject(game.players[seat]);
+    if (!subject || !subject->connected) {
+      end_game(d, id, Ending{.reason = "partner_disconnected", .disconnected_player = static_cast<std::int64_t>(seat)});
+      return;
+    }
+  }
+  end_game(d, id, Ending{.reason = "reconnection_timeout"});
+}
+
+void resume_if_complete(Decision& d, GameId id) {
+  const Game* game = d.state().game(id);
+  if (!game || game->status != GameStatus::paused) return;
+  for (std::size_t seat = 0; seat < game->players.size(); ++seat) {
+    const Subject* subject = d.state().subject(game->players[seat]);
+    if (!subject || !subject->connected) return;
+    if (game->pause_cause == "connection_lost" && !game->reconnected[seat]) return;
+  }
+  d.emit("", id, game->scene, ev::GameResumed{});
+  notify_players(d, *game, "p2p_resume");
+}
+
+void player_missing(Decision& d, const Game& game, const Subject& subject) {
+  const Scene& scene = d.state().scene(game.scene);
+  const auto player = static_cast<std::int64_t>(subject.player);
+  // A game that has not started, or a scene without grace, cannot wait for the player.
+  bool started = game.status == GameStatus::playing || game.status == GameStatus::paused;
+  if (!started || scene.reconnection_timeout_ms <= 0) {
+    end_game(d, game.id, Ending{.reason = "partner_disconnected", .initiator = subject.id, .disconnected_player = player});
+    return;
+  }
+  if (game.status == GameStatus::paused) return;  // already waiting; the grace runs on
+  d.emit("", game.id, game.scene, ev::GamePaused{"disconnect", player, 0, d.at() + scene.reconnection_timeout_ms});
+  for (const std::string& id : game.players) {
+    if (id == subject.id || !attached(d, id, game.id)) continue;
+    JsonObject args;
+    args.num("game_id", game.id).num("pause_frame", 0).num("detecting_player", player);
+    d.notify(id, "p2p_pause", std::move(args));
+  }
+}
+
+void leave_game(Decision& d, const Subject& subject) {
+  if (subject.state == SubjectState::waiting) {
+    leave_waitroom(d, subject, "left");
+  } else if (subject.state == SubjectState::in_game) {
+    end_game(d, subject.game, Ending{.reason = "partner_left", .initiator = subject.id});
+  } else {
+    d.reject("invalid_state", std::string("nothing to leave while ") + state_name(subject.state));
+  }
+}
+
+void game_command(Decision& d, const Subject& subject, const CommandBody& body) {
+  GameId id = std::visit(
+      [](const auto& c) -> GameId {
+        if constexpr (requires { c.game_id; }) {
+          return c.game_id;
+        } else {
+          return kNoGame;
+        }
+      },
+      body);
+  const Game* game = d.state().game(id);
+  if (!game) {
+    if (id != kNoGame && id == subject.last_game) {
+      // A late message about the subject's own game that has just ended. Metrics still count.
+      if (const auto* metrics = std::get_if<cmd::EmitMetrics>(&body)) {
+        d.emit(subject.id, id, kNoScene, ev::MetricsStored{metrics->metrics});
+        JsonObject ok;
+        ok.str("status", "ok");
+        d.ack(std::move(ok));
+      }
+      return;
+    }
+    d.reject("unknown_game", "game " + std::to_string(id) + " is not a live game");
+    return;
+  }
+  if (subject.game != id) {
+    d.reject("not_in_game", "subject " + subject.id + " is not a player of game " + std::to_string(id));
+    return;
+  }
+  const auto player = static_cast<std::int64_t>(subject.player);
+  const auto seat = static_cast<std::size_t>(subject.player);
+  std::visit(
+      [&](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, cmd::ValidationSuccess>) {
+          if (game->status != GameStatus::validating) {
+            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not validating");
+          } else if (!game->validated[seat]) {
+            d.emit(subject.id, id, game->scene, ev::ValidationReported{player});
+            if (std::all_of(game->validated.begin(), game->validated.end(), [](bool v) { return v; })) {
+              notify_players(d, *game, "p2p_validation_complete");
+              start(d, *game);
+            }
+          }
+        } else if constexpr (std::is_same_v<C, cmd::ValidationFailed>) {
+          if (game->status != GameStatus::validating && game->status != GameStatus::matched) {
+            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not validating");
+          } else {
+            end_game(d, id, Ending{.reason = "validation_failed", .initiator = subject.id, .validation_reason = c.reason});
+          }
+        } else if constexpr (std::is_same_v<C, cmd::ConnectionLost>) {
+          if (game->status == GameStatus::paused) return;  // a second report changes nothing
+          if (game->status != GameStatus::playing) {
+            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not playing");
+            return;
+          }
+          const Scene& scene = d.state().scene(game->scene);
+          if (scene.reconnection_timeout_ms <= 0) {
+            end_game(d, id, Ending{.reason = "reconnection_timeout", .initiator = subject.id, .frame = c.frame_number});
+            return;
+          }
+          d.emit(subject.id, id, game->scene,
+                 ev::GamePaused{"connection_lost", player, c.frame_number, d.at() + scene.reconnection_timeout_ms});
+          for (const std::string& other : game->players) {
+            if (!attached(d, other, id)) continue;
+            JsonObject args;
+            args.num("game_id", id).num("pause_frame", c.frame_number).num("detecting_player", player);
+            d.notify(other, "p2p_pause", std::move(args));
+          }
+        } else if constexpr (std::is_same_v<C, cmd::ReconnectionSuccess>) {
+          if (game->status != GameStatus::paused || game->pause_cause != "connection_lost") {
+            d.reject("invalid_state", "no P2P reconnection is awaited in this game");
+          } else if (!game->reconnected[seat]) {
+            d.emit(subject.id, id, game->scene, ev::ReconnectionReported{player});
+            resume_if_complete(d, id);
+          }
+        } else if constexpr (std::is_same_v<C, cmd::MidGameExclusion>) {
+          if (!is_exclusion_reason(c.reason)) {
+            d.reject("bad_payload", "reason must be sustained_ping, tab_hidden or custom_callback");
+            return;
+          }
+          d.emit(subject.id, id, game->scene, ev::PlayerExcluded{player, c.reason, c.frame_number});
+          end_game(d, id, Ending{.reason = "partner_exclusion", .initiator = subject.id, .frame = c.frame_number,
+                                 .excluded_player = player, .excluded_reason = c.reason});
+        } else if constexpr (std::is_same_v<C, cmd::GameComplete>) {
+          if (c.max_episodes <= 0 || c.episode_num <= 0) {
+            d.reject("bad_payload", "episode_num and max_episodes must be positive");
+          } else if (game->status != GameStatus::playing) {
+            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not playing");
+          } else if (c.episode_num > game->episodes) {  // the partner's report of the same episode counts once
+            d.emit(subject.id, id, game->scene, ev::EpisodeCompleted{c.episode_num, c.max_episodes});
+            if (c.episode_num >= c.max_episodes) end_game(d, id, Ending{.reason = "normal", .initiator = subject.id});
+          }
+        } else if constexpr (std::is_same_v<C, cmd::EmitMetrics>) {
+          d.emit(subject.id, id, game->scene, ev::MetricsStored{c.metrics});
+          JsonObject ok;
+          ok.str("status", "ok");
+          d.ack(std::move(ok));
+        }
+      },
+      body);
+}
+
+void end_game(Decision& d, GameId id, const Ending& ending) {
+  const Game* live = d.state().game(id);
+  if (!live) return;  // ending an ended game is impossible
+  const Game game = *live;  // a copy: the live one is erased by game_ended
+  const Scene& scene = d.state().scene(game.scene);
+  for (std::size_t seat = 0; seat < game.players.size(); ++seat) {
+    const std::string& player = game.players[seat];
+    if (!attached(d, player, id)) continue;
+    const bool initiator = player == ending.initiator;
+    const bool excluded = ending.excluded_player && static_cast<std::size_t>(*ending.excluded_player) == seat;
+    std::string personal_reason = excluded ? ending.excluded_reason : ending.reason;
+    std::string message;
+    if (ending.reason == "partner_exclusion" && !excluded) {
+      message = scene.messages.partner_excluded;
+      JsonObject notice;
+      notice.str("message", message).num("frame_number", ending.frame.value_or(0)).str("reason", "partner_exclusion");
+      d.notify(player, "partner_excluded", std::move(notice));
+      JsonObject export_args;
+      export_args.boolean("is_partial", true)
+          .str("termination_reason", "partner_exclusion")
+          .num("termination_frame", ending.frame.value_or(0));
+      d.notify(player, "trigger_data_export", std::move(export_args));
+    } else if (ending.reason == "validation_failed") {
+      message = scene.messages.validation_failed;
+      JsonObject repool;
+      repool.str("message", message).str("reason", ending.validation_reason);
+      d.notify(player, "p2p_validation_repool", std::move(repool));
+    } else if (!initiator && (ending.reason == "partner_left" || ending.reason == "scene_completed" ||
+                              ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout")) {
+      if (ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout") {
+        message = scene.messages.partner_disconnected;
+      }
+      JsonObject ended;
+      ended.num("game_id", id).str("reason", ending.reason);
+      if (ending.disconnected_player) ended.num("disconnected_player_id", *ending.disconnected_player);
+      d.notify(player, "p2p_game_ended", std::move(ended));
+    }
+    JsonObject end;
+    end.num("game_id", id).str("reason", personal_reason);
+    if (!message.empty()) end.str("message", message);
+    d.notify(player, "end_game", std::move(end));
+  }
+  d.emit("", id, game.scene,
+         ev::GameEnded{ending.reason, ending.frame, ending.disconnected_player, ending.excluded_player});
+}
+
+}  // namespace cohort::rules

@@ -1,0 +1,48 @@
+#pragma once
+// The rules, grouped by what they are about; decide.cpp dispatches commands to them.
+#include <optional>
+#include <string>
+
+#include "engine/decider/decision.h"
+
+namespace cohort::rules {
+
+// subject_rules.cpp
+void register_subject(Decision& d, const cmd::RegisterSubject& c);
+void advance_scene(Decision& d, const Subject& subject);
+void ping(Decision& d, const Subject& subject, const cmd::Ping& c);
+void disconnect(Decision& d, const Subject& subject);
+void server_started(Decision& d, const cmd::ServerStarted& c);
+
+// waitroom_rules.cpp
+void join_game(Decision& d, const Subject& subject, const cmd::JoinGame& c);
+void leave_waitroom(Decision& d, const Subject& subject, const char* reason);
+void waitroom_expired(Decision& d, const std::string& subject);
+void reunion_wait_ended(Decision& d, const std::string& subject);
+// Creates every game the scene's matchmaker can fill now.
+void match_scene(Decision& d, int scene);
+void broadcast_waiting_room(Decision& d, int scene);
+
+// game_rules.cpp
+void game_command(Decision& d, const Subject& subject, const CommandBody& body);
+void leave_game(Decision& d, const Subject& subject);
+// A player's socket is gone: pause for the grace, or end the game.
+void player_missing(Decision& d, const Game& game, const Subject& subject);
+void countdown_ended(Decision& d, GameId game);
+void validation_timed_out(Decision& d, GameId game);
+void reconnection_grace_ended(Decision& d, GameId game);
+void resume_if_complete(Decision& d, GameId game);
+
+struct Ending {
+  std::string reason;
+  std::string initiator;  // the subject whose command ended it; "" for a timer
+  std::optional<std::int64_t> frame;
+  std::optional<std::int64_t> disconnected_player;
+  std::optional<std::int64_t> excluded_player;
+  std::string excluded_reason;
+  std::string validation_reason;
+};
+// The one end of a game: notifications to every player still attached, then game_ended.
+void end_game(Decision& d, GameId game, const Ending& ending);
+
+}  // namespace cohort::rules

@@ -1,0 +1,53 @@
+#pragma once
+// Analytics: one row per player per game, the columns of PROTOCOL.md section 6.
+// Built from events alone, like every projection.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/vocabulary/events.h"
+
+namespace cohort {
+
+struct SessionRow {
+  GameId game_id = kNoGame;
+  int scene = kNoScene;
+  std::string subject_id;
+  int player_id = 0;
+  std::vector<std::string> partner_subject_ids;
+  Millis matched_at = 0;
+  std::optional<Millis> started_at;
+  std::optional<Millis> ended_at;
+  std::optional<Millis> waited_ms;              // from joining the waitroom to the match
+  bool ended = false;                           // false: the game was still running at the end of the log
+  std::string termination_reason;               // the game's reason; an excluded player's own row: its exclusion reason
+  std::optional<std::int64_t> termination_frame;
+  std::int64_t completed_episodes = 0;
+  std::string excluded_reason;                  // set on every row of a game that ended by an exclusion
+  std::optional<std::int64_t> disconnected_player_id;
+  std::int64_t pause_count = 0;
+  std::int64_t total_pause_ms = 0;
+
+  bool is_partial() const { return ended && termination_reason != "normal"; }
+  // ended_at - started_at, or ended_at - matched_at for a game that never started.
+  std::optional<Millis> duration_ms() const;
+  bool operator==(const SessionRow&) const = default;
+};
+
+class Analytics {
+ public:
+  void apply(const Event& event);
+  // Rows by game id, then player id.
+  const std::map<GameId, std::vector<SessionRow>>& rows() const { return rows_; }
+  bool operator==(const Analytics&) const = default;
+
+ private:
+  std::map<std::string, Millis> joined_at_;  // subject -> when it last entered a waitroom
+  std::map<GameId, std::vector<SessionRow>> rows_;
+  std::map<GameId, Millis> paused_at_;
+  std::map<GameId, std::pair<std::int64_t, std::string>> excluded_;  // game -> (player, reason)
+};
+
+}  // namespace cohort

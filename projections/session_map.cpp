@@ -1,0 +1,282 @@
+#include "projections/session_map.h"
+
+#include <algorithm>
+
+namespace cohort {
+
+const char* state_name(SubjectState state) {
+  switch (state) {
+    case SubjectState::idle: return "idle";
+    case SubjectState::waiting: return "waiting";
+    case SubjectState::in_game: return "in_game";
+    case SubjectState::done: return "done";
+  }
+  return "?";
+}
+
+const char* status_name(GameStatus status) {
+  switch (status) {
+    case GameStatus::matched: return "matched";
+    case GameStatus::validating: return "validating";
+    case GameStatus::playing: return "playing";
+    case GameStatus::paused: return "paused";
+    case GameStatus::ended: return "ended";
+  }
+  return "?";
+}
+
+const char* deadline_name(DeadlineKind kind) {
+  switch (kind) {
+    case DeadlineKind::waitroom_expiry: return "waitroom_expiry";
+    case DeadlineKind::reunion_wait: return "reunion_wait";
+    case DeadlineKind::countdown_end: return "countdown_end";
+    case DeadlineKind::validation_timeout: return "validation_timeout";
+    case DeadlineKind::reconnection_grace: return "reconnection_grace";
+  }
+  return "?";
+}
+
+SessionMap::SessionMap(std::shared_ptr<const Experiment> exp)
+    : experiment(std::move(exp)), waitrooms(experiment->scenes.size()) {}
+
+const Subject* SessionMap::subject(const std::string& id) const {
+  auto it = subjects.find(id);
+  return it == subjects.end() ? nullptr : &it->second;
+}
+
+const Game* SessionMap::game(GameId id) const {
+  auto it = games.find(id);
+  return it == games.end() ? nullptr : &it->second;
+}
+
+std::optional<Deadline> SessionMap::earliest_deadline() const {
+  if (deadlines.empty()) return std::nullopt;
+  return *deadlines.begin();
+}
+
+bool SessionMap::failed_together(int scene, const std::string& a, const std::string& b) const {
+  return failed_pairs.count(a < b ? std::tuple{scene, a, b} : std::tuple{scene, b, a}) > 0;
+}
+
+namespace {
+
+// Applies one event. Every helper keeps the deadline index in step with the entity fields.
+class Applier {
+ public:
+  Applier(SessionMap& state, const Event& event) : s_(state), e_(event) {}
+
+  void operator()(const ev::SubjectRegistered& b) {
+    if (!scene_ok(e_.scene)) return;
+    Subject& subject = s_.subjects[e_.subject];
+    subject.id = e_.subject;
+    subject.scene = e_.scene;
+    subject.resume_token = b.resume_token;
+  }
+  void operator()(const ev::SubjectConnected& b) {
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    subject.connected = true;
+    subject.conn = b.conn;
+  }
+  void operator()(const ev::SubjectDisconnected&) {
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    subject.connected = false;
+    subject.conn = kNoConn;
+  }
+  void operator()(const ev::RttRecorded& b) {
+    if (Subject* subject = subj()) subject->rtt_ms = b.rtt_ms;
+  }
+  void operator()(const ev::WaitroomJoined& b) {
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    set_waiting(subject, true);
+    subject.waiting_since = e_.at;
+    s_.waitrooms.at(static_cast<std::size_t>(subject.scene)).push_back(subject.id);
+    set_subject_deadline(subject, DeadlineKind::waitroom_expiry, subject.wait_deadline, b.deadline);
+    set_subject_deadline(subject, DeadlineKind::reunion_wait, subject.reunion_deadline, b.reunion_deadline);
+  }
+  void operator()(const ev::WaitroomLeft&) {
+    if (Subject* subject = subj()) leave_waitroom(*subject);
+  }
+  void operator()(const ev::WaitroomTimedOut&) {
+    if (Subject* subject = subj()) leave_waitroom(*subject);
+  }
+  void operator()(const ev::ReunionWaitEnded&) {
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    set_subject_deadline(subject, DeadlineKind::reunion_wait, subject.reunion_deadline, 0);
+  }
+  void operator()(const ev::GameCreated& b) {
+    if (s_.games.count(e_.game)) return;
+    for (const std::string& id : b.players) {
+      if (!s_.subjects.count(id)) return;
+    }
+    Game& game = s_.games[e_.game];
+    game.id = e_.game;
+    game.scene = e_.scene;
+    game.players = b.players;
+    game.seed = b.seed;
+    game.created_at = e_.at;
+    game.validated.assign(b.players.size(), false);
+    game.reconnected.assign(b.players.size(), false);
+    set_game_deadline(game, DeadlineKind::countdown_end, b.countdown_deadline);
+    s_.last_game_id = std::max(s_.last_game_id, e_.game);
+    for (std::size_t seat = 0; seat < b.players.size(); ++seat) {
+      Subject& subject = s_.subjects.at(b.players[seat]);
+      if (subject.state == SubjectState::waiting) leave_waitroom(subject);
+      subject.state = SubjectState::in_game;
+      subject.game = e_.game;
+      subject.last_game = e_.game;
+      subject.player = static_cast<int>(seat);
+    }
+  }
+  void operator()(const ev::ValidationStarted& b) {
+    Game* found = gm();
+    if (!found) return;
+    Game& game = *found;
+    game.status = GameStatus::validating;
+    set_game_deadline(game, DeadlineKind::validation_timeout, b.deadline);
+  }
+  void operator()(const ev::ValidationReported& b) {
+    if (Game* game = gm(); game && seat_ok(*game, b.player)) game->validated[static_cast<std::size_t>(b.player)] = true;
+  }
+  void operator()(const ev::GameStarted&) {
+    Game* found = gm();
+    if (!found) return;
+    Game& game = *found;
+    game.status = GameStatus::playing;
+    if (game.started_at == 0) game.started_at = e_.at;
+    set_game_deadline(game, game.deadline_kind, 0);
+  }
+  void operator()(const ev::GamePaused& b) {
+    Game* found = gm();
+    if (!found) return;
+    Game& game = *found;
+    game.status = GameStatus::paused;
+    game.pause_cause = b.cause;
+    game.pause_frame = b.frame;
+    game.paused_at = e_.at;
+    game.reconnected.assign(game.players.size(), false);
+    set_game_deadline(game, DeadlineKind::reconnection_grace, b.deadline);
+  }
+  void operator()(const ev::ReconnectionReported& b) {
+    if (Game* game = gm(); game && seat_ok(*game, b.player)) game->reconnected[static_cast<std::size_t>(b.player)] = true;
+  }
+  void operator()(const ev::GameResumed&) {
+    Game* found = gm();
+    if (!found) return;
+    Game& game = *found;
+    game.status = GameStatus::playing;
+    game.pause_cause.clear();
+    set_game_deadline(game, game.deadline_kind, 0);
+  }
+  void operator()(const ev::PlayerExcluded&) {}  // the game_ended that follows does the clearing
+  void operator()(const ev::EpisodeCompleted& b) {
+    if (Game* game = gm()) game->episodes = b.episode;
+  }
+  void operator()(const ev::GameEnded& b) {
+    auto it = s_.games.find(e_.game);
+    if (it == s_.games.end()) return;  // the audit reports an end of an unknown or ended game
+    Game& game = it->second;
+    set_game_deadline(game, game.deadline_kind, 0);
+    for (const std::string& id : game.players) {
+      auto subject_it = s_.subjects.find(id);
+      if (subject_it == s_.subjects.end()) continue;
+      Subject& subject = subject_it->second;
+      subject.last_partners.clear();
+      for (const std::string& other : game.players) {
+        if (other != id) subject.last_partners.push_back(other);
+      }
+      if (subject.game != e_.game) continue;
+      subject.state = SubjectState::idle;
+      subject.game = kNoGame;
+      subject.player = -1;
+    }
+    if (b.reason == "validation_failed") {
+      for (std::size_t i = 0; i < game.players.size(); ++i) {
+        for (std::size_t j = i + 1; j < game.players.size(); ++j) {
+          const auto& a = game.players[i];
+          const auto& c = game.players[j];
+          s_.failed_pairs.insert(a < c ? std::tuple{game.scene, a, c} : std::tuple{game.scene, c, a});
+        }
+      }
+    }
+    s_.games.erase(it);
+  }
+  void operator()(const ev::SubjectAdvanced&) {
+    if (!scene_ok(e_.scene)) return;
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    subject.scene = e_.scene;
+    subject.state = SubjectState::idle;
+  }
+  void operator()(const ev::SubjectDone&) {
+    if (Subject* subject = subj()) subject->state = SubjectState::done;
+  }
+  void operator()(const ev::MetricsStored&) {}
+  void operator()(const ev::Notification&) {}
+  void operator()(const ev::CommandRejected&) {}
+  void operator()(const ev::ServerStarted& b) { s_.nonce = b.nonce; }
+
+ private:
+  // A damaged or buggy log can name what does not exist: such an event changes nothing
+  // here, and the audit reports it.
+  Subject* subj() {
+    auto it = s_.subjects.find(e_.subject);
+    return it == s_.subjects.end() ? nullptr : &it->second;
+  }
+  Game* gm() {
+    auto it = s_.games.find(e_.game);
+    return it == s_.games.end() ? nullptr : &it->second;
+  }
+  bool scene_ok(int scene) const { return scene >= 0 && scene < static_cast<int>(s_.waitrooms.size()); }
+  static bool seat_ok(const Game& game, std::int64_t player) {
+    return player >= 0 && player < static_cast<std::int64_t>(game.players.size());
+  }
+
+  void set_waiting(Subject& subject, bool waiting) {
+    bool was = subject.state == SubjectState::waiting;
+    if (was == waiting) return;
+    subject.state = waiting ? SubjectState::waiting : SubjectState::idle;
+    if (waiting) ++s_.waiting_count; else --s_.waiting_count;
+  }
+
+  void leave_waitroom(Subject& subject) {
+    auto& room = s_.waitrooms.at(static_cast<std::size_t>(subject.scene));
+    room.erase(std::remove(room.begin(), room.end(), subject.id), room.end());
+    set_waiting(subject, false);
+    set_subject_deadline(subject, DeadlineKind::waitroom_expiry, subject.wait_deadline, 0);
+    set_subject_deadline(subject, DeadlineKind::reunion_wait, subject.reunion_deadline, 0);
+  }
+
+  void set_subject_deadline(Subject& subject, DeadlineKind kind, Millis& field, Millis at) {
+    if (field) s_.deadlines.erase(Deadline{field, kind, kNoGame, subject.id});
+    field = at;
+    if (at) s_.deadlines.insert(Deadline{at, kind, kNoGame, subject.id});
+  }
+
+  void set_game_deadline(Game& game, DeadlineKind kind, Millis at) {
+    if (game.deadline) s_.deadlines.erase(Deadline{game.deadline, game.deadline_kind, game.id, {}});
+    game.deadline = at;
+    game.deadline_kind = kind;
+    if (at) s_.deadlines.insert(Deadline{at, kind, game.id, {}});
+  }
+
+  SessionMap& s_;
+  const Event& e_;
+};
+
+}  // namespace
+
+void apply(SessionMap& state, const Event& event) {
+  Applier applier(state, event);
+  std::visit(applier, event.body);
+}
+
+}  // namespace cohort

@@ -1,0 +1,98 @@
+#pragma once
+// The session map: subjects, live games, waitrooms and deadlines. The decider reads it;
+// only apply() below writes it (DESIGN.md rule 1).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine/vocabulary/events.h"
+#include "engine/vocabulary/experiment.h"
+
+namespace cohort {
+
+enum class SubjectState { idle, waiting, in_game, done };
+enum class GameStatus { matched, validating, playing, paused, ended };
+enum class DeadlineKind { waitroom_expiry, reunion_wait, countdown_end, validation_timeout, reconnection_grace };
+
+const char* state_name(SubjectState state);
+const char* status_name(GameStatus status);
+const char* deadline_name(DeadlineKind kind);
+
+struct Subject {
+  std::string id;
+  SubjectState state = SubjectState::idle;
+  int scene = 0;
+  GameId game = kNoGame;       // while in_game
+  int player = -1;             // seat in `game`
+  GameId last_game = kNoGame;  // the most recent game, kept after it ends: late messages about it are harmless
+  std::string resume_token;
+  std::optional<std::int64_t> rtt_ms;
+  bool connected = false;
+  ConnId conn = kNoConn;
+  Millis waiting_since = 0;
+  Millis wait_deadline = 0;     // waitroom expiry, 0 = none
+  Millis reunion_deadline = 0;  // group_reunion: earlier partners awaited until then, 0 = not waiting for them
+  std::vector<std::string> last_partners;  // the other players of the last game that ended
+
+  bool operator==(const Subject&) const = default;
+};
+
+struct Game {
+  GameId id = kNoGame;
+  int scene = 0;
+  GameStatus status = GameStatus::matched;
+  std::vector<std::string> players;  // human seats in order: player_id = index
+  std::int64_t seed = 0;
+  Millis created_at = 0;
+  Millis started_at = 0;
+  std::int64_t episodes = 0;
+  std::vector<bool> validated;    // p2p validation reported, per player
+  std::vector<bool> reconnected;  // p2p reconnection reported during a connection_lost pause
+  std::string pause_cause;        // connection_lost or disconnect, while paused
+  std::int64_t pause_frame = 0;
+  Millis paused_at = 0;
+  DeadlineKind deadline_kind = DeadlineKind::countdown_end;
+  Millis deadline = 0;  // the game's one pending deadline, 0 = none
+
+  bool operator==(const Game&) const = default;
+};
+
+struct Deadline {
+  Millis at = 0;
+  DeadlineKind kind = DeadlineKind::waitroom_expiry;
+  GameId game = kNoGame;
+  std::string subject;
+  auto operator<=>(const Deadline&) const = default;
+};
+
+struct SessionMap {
+  explicit SessionMap(std::shared_ptr<const Experiment> experiment);
+
+  std::shared_ptr<const Experiment> experiment;
+  std::map<std::string, Subject> subjects;
+  std::map<GameId, Game> games;                     // live games only: an ended game is erased
+  std::vector<std::vector<std::string>> waitrooms;  // per scene index, in arrival order
+  std::size_t waiting_count = 0;                    // subjects in state waiting
+  std::set<std::tuple<int, std::string, std::string>> failed_pairs;  // (scene, a, b), a < b
+  std::set<Deadline> deadlines;                     // every pending deadline, earliest first
+  GameId last_game_id = kNoGame;
+  std::int64_t nonce = 0;  // of the last server start; game seeds derive from it
+
+  const Subject* subject(const std::string& id) const;
+  const Game* game(GameId id) const;
+  const Scene& scene(int index) const { return experiment->scenes.at(static_cast<std::size_t>(index)); }
+  std::optional<Deadline> earliest_deadline() const;
+  bool failed_together(int scene, const std::string& a, const std::string& b) const;
+
+  bool operator==(const SessionMap&) const = default;
+};
+
+// The one way the session map changes.
+void apply(SessionMap& state, const Event& event);
+
+}  // namespace cohort
