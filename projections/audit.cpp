@@ -36,6 +36,13 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
   bool creates = std::holds_alternative<ev::GameCreated>(event.body);
   if (creates) {
     if (live || ended_.count(event.game)) flag(seq, 5, "game " + std::to_string(event.game) + " created twice");
+    for (const std::string& id : std::get<ev::GameCreated>(event.body).players) {
+      const Subject* subject = state.subject(id);
+      if (subject && subject->game != kNoGame) {
+        flag(seq, 3, "subject " + id + " is seated in game " + std::to_string(event.game) + " while in game " +
+                         std::to_string(subject->game));
+      }
+    }
     return;
   }
   if (!live) {
