@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/vocabulary/events.h"
@@ -44,7 +45,7 @@ class Analytics {
   bool operator==(const Analytics&) const = default;
 
  private:
-  std::map<std::string, Millis> joined_at_;  // subject -> when it last entered a waitroom
+  std::unordered_map<std::string, Millis> joined_at_;  // subject -> when it last entered a waitroom
   std::map<GameId, std::vector<SessionRow>> rows_;
   std::map<GameId, Millis> paused_at_;
   std::map<GameId, std::pair<std::int64_t, std::string>> excluded_;  // game -> (player, reason)

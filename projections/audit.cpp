@@ -8,18 +8,18 @@ void Audit::flag(Seq seq, int invariant, std::string detail) {
   violations_.push_back(Violation{seq, invariant, std::move(detail)});
 }
 
-void Audit::begin_command(Seq seq, const Command& command) {
+void Audit::begin_command(Seq seq, std::string_view subject) {
   if (seq != last_seq_ + 1) {
     flag(seq, 6, "command at " + std::to_string(seq) + " after record " + std::to_string(last_seq_));
   }
   last_seq_ = seq;
   command_seq_ = seq;
-  command_subject_ = command.subject;
+  command_subject_ = subject;
   partial_ends_.clear();
   notified_.clear();
 }
 
-void Audit::before_event(Seq seq, Seq causation, const Event& event, const SessionMap& state) {
+void Audit::check_position(Seq seq, Seq causation) {
   if (seq != last_seq_ + 1) {
     flag(seq, 6, "event at " + std::to_string(seq) + " after record " + std::to_string(last_seq_));
   }
@@ -27,10 +27,19 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
   if (causation != command_seq_ || command_seq_ == 0) {
     flag(seq, 6, "event names command " + std::to_string(causation) + ", not " + std::to_string(command_seq_));
   }
+}
+
+void Audit::note_notification(Seq seq, Seq causation, std::string_view subject) {
+  check_position(seq, causation);
+  if (!subject.empty()) notified_.emplace_back(subject);  // duplicates are fine: searched only on a partial end
+}
+
+void Audit::before_event(Seq seq, Seq causation, const Event& event, const SessionMap& state) {
   if (std::holds_alternative<ev::Notification>(event.body)) {
-    if (!event.subject.empty()) notified_.insert(event.subject);
+    note_notification(seq, causation, event.subject);
     return;
   }
+  check_position(seq, causation);
   if (event.game == kNoGame) return;
   bool live = state.game(event.game) != nullptr;
   bool creates = std::holds_alternative<ev::GameCreated>(event.body);
@@ -64,20 +73,26 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
       }
     }
     if (end->reason != "normal") partial_ends_.push_back(std::move(partial));
+    if (game.deadline) ending_deadline_ = Deadline{game.deadline, game.deadline_kind, game.id, {}};
   }
 }
 
 void Audit::after_event(Seq seq, const Event& event, const SessionMap& state) {
+  // These change no state: nothing to re-check.
+  if (std::holds_alternative<ev::Notification>(event.body) || std::holds_alternative<ev::MetricsStored>(event.body) ||
+      std::holds_alternative<ev::CommandRejected>(event.body)) {
+    return;
+  }
   if (!event.subject.empty()) check_subject(seq, state, event.subject);
   if (event.game != kNoGame) {
     if (std::holds_alternative<ev::GameEnded>(event.body)) {
       ended_.insert(event.game);
-      for (const Deadline& deadline : state.deadlines) {
-        if (deadline.game == event.game) {
-          flag(seq, 5, "ended game " + std::to_string(event.game) + " keeps a " + deadline_name(deadline.kind) +
-                           " deadline");
-        }
+      // A game holds at most one deadline; check_everything also looks for orphaned ones.
+      if (ending_deadline_ && state.deadlines.count(*ending_deadline_)) {
+        flag(seq, 5, "ended game " + std::to_string(event.game) + " keeps a " + deadline_name(ending_deadline_->kind) +
+                         " deadline");
       }
+      ending_deadline_.reset();
     }
     check_game(seq, state, event.game);
   }
@@ -90,9 +105,10 @@ void Audit::after_event(Seq seq, const Event& event, const SessionMap& state) {
 }
 
 void Audit::end_command() {
+  if (!partial_ends_.empty()) std::sort(notified_.begin(), notified_.end());
   for (const PartialEnd& end : partial_ends_) {
     for (const std::string& id : end.attached_others) {
-      if (!notified_.count(id)) {
+      if (!std::binary_search(notified_.begin(), notified_.end(), id)) {
         flag(end.seq, 7, "game " + std::to_string(end.game) + " ended partially without notifying " + id);
       }
     }

@@ -13,22 +13,34 @@ class Projector {
  public:
   explicit Projector(std::shared_ptr<const Experiment> experiment) : map(std::move(experiment)) {}
 
-  void begin_command(Seq seq, const Command& command) {
-    audit.begin_command(seq, command);
+  // Only the seq and the sender matter to the projections; rebuilding needs no command decoding.
+  void begin_command(Seq seq, std::string_view subject) {
+    if (auditing) audit.begin_command(seq, subject);
     last_seq = seq;
   }
   void apply_event(Seq seq, Seq causation, const Event& event) {
-    audit.before_event(seq, causation, event, map);
+    if (auditing) audit.before_event(seq, causation, event, map);
     apply(map, event);
     analytics.apply(event);
-    audit.after_event(seq, event, map);
+    if (auditing) audit.after_event(seq, event, map);
     last_seq = seq;
   }
-  void end_command() { audit.end_command(); }
+  // A notification changes no projection; the audit only needs whom it was for. Rebuilds use
+  // this to skip decoding the outbox, most of a log's records.
+  void note_notification(Seq seq, Seq causation, std::string_view subject) {
+    if (auditing) audit.note_notification(seq, causation, subject);
+    last_seq = seq;
+  }
+  void end_command() {
+    if (auditing) audit.end_command();
+  }
 
   SessionMap map;
   Analytics analytics;
   Audit audit;
+  // The live engine and `cohort-replay audit` check every event; `state` and `export` need only
+  // the map and analytics and may turn the checks off.
+  bool auditing = true;
   Seq last_seq = 0;
 };
 

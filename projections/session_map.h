@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/vocabulary/events.h"
@@ -74,7 +75,7 @@ struct SessionMap {
   explicit SessionMap(std::shared_ptr<const Experiment> experiment);
 
   std::shared_ptr<const Experiment> experiment;
-  std::map<std::string, Subject> subjects;
+  std::unordered_map<std::string, Subject> subjects;  // iteration order is not meaningful: sort where it matters
   std::map<GameId, Game> games;                     // live games only: an ended game is erased
   std::vector<std::vector<std::string>> waitrooms;  // per scene index, in arrival order
   std::size_t waiting_count = 0;                    // subjects in state waiting

@@ -15,7 +15,7 @@ VerifyReport verify_log(const std::string& path) {
     report.first_fault = "record " + std::to_string(seq) + ": " + why;
     return false;
   };
-  reader.scan(1, [&](const Record& record, std::uint64_t stored_checksum) {
+  reader.scan(1, [&](const RecordView& record, std::uint64_t stored_checksum) {
     ++report.records;
     if (record.seq != expected) {
       return fault(record.seq, "position gap: expected " + std::to_string(expected));

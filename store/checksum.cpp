@@ -6,12 +6,12 @@
 
 namespace cohort {
 
-std::uint64_t record_checksum(const Record& r) {
+std::uint64_t record_checksum(const RecordView& r) {
   // Fixed-width numbers, then length-prefixed strings: no two records serialise alike.
   thread_local std::string buffer;
   buffer.clear();
   auto put_int = [](std::int64_t v) { buffer.append(reinterpret_cast<const char*>(&v), sizeof v); };
-  auto put_str = [&](const std::string& s) {
+  auto put_str = [&](std::string_view s) {
     put_int(static_cast<std::int64_t>(s.size()));
     buffer.append(s);
   };

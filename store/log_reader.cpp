@@ -1,6 +1,7 @@
 #include "store/log_reader.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -10,29 +11,10 @@
 namespace cohort {
 
 struct LogReader::Connection {
-  explicit Connection(const std::string& path) : db(path, SQLite::OPEN_READONLY) {}
+  // A reader is used from one thread at a time: no per-call mutex.
+  explicit Connection(const std::string& path) : db(path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX) {}
   SQLite::Database db;
 };
-
-namespace {
-
-Record record_from_row(SQLite::Statement& row) {
-  Record r;
-  r.seq = row.getColumn(0).getInt64();
-  r.at = row.getColumn(1).getInt64();
-  const char* kind = row.getColumn(2).getText();
-  r.kind = kind[0] == 'c' ? RecordKind::command : RecordKind::event;
-  r.type = row.getColumn(3).getString();
-  r.version = row.getColumn(4).getInt();
-  if (!row.isColumnNull(5)) r.subject = row.getColumn(5).getString();
-  if (!row.isColumnNull(6)) r.game = row.getColumn(6).getInt64();
-  if (!row.isColumnNull(7)) r.scene = row.getColumn(7).getInt();
-  if (!row.isColumnNull(8)) r.causation = row.getColumn(8).getInt64();
-  r.payload = row.getColumn(9).getString();
-  return r;
-}
-
-}  // namespace
 
 LogReader::LogReader(const std::string& path) {
   if (!std::filesystem::exists(path)) throw StoreError(path + ": no such file");
@@ -55,26 +37,57 @@ std::vector<Record> LogReader::read(Seq from, std::size_t limit) {
   std::vector<Record> out;
   if (limit == 0) return out;
   out.reserve(limit);
-  scan(from, [&](const Record& record, std::uint64_t) {
-    out.push_back(record);
+  scan(from, [&](const RecordView& record, std::uint64_t) {
+    out.push_back(owned(record));
     return out.size() < limit;
   });
   return out;
 }
 
-void LogReader::scan(Seq from, const std::function<bool(const Record&, std::uint64_t)>& visit) {
-  try {
-    SQLite::Statement query(connection_->db,
-                            "SELECT seq, at, kind, type, version, subject, game, scene, causation, payload, "
-                            "checksum FROM records WHERE seq >= ? ORDER BY seq");
-    query.bind(1, static_cast<std::int64_t>(from));
-    while (query.executeStep()) {
-      Record record = record_from_row(query);
-      auto checksum = static_cast<std::uint64_t>(query.getColumn(10).getInt64());
-      if (!visit(record, checksum)) break;
-    }
-  } catch (const SQLite::Exception& error) {
-    throw StoreError(connection_->db.getFilename() + ": reading records failed (" + error.what() + ")");
+namespace {
+
+struct StatementCloser {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+
+std::string_view text_column(sqlite3_stmt* row, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(row, column));
+  return text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(row, column))) : std::string_view{};
+}
+
+}  // namespace
+
+void LogReader::scan(Seq from, const std::function<bool(const RecordView&, std::uint64_t)>& visit) {
+  // The replay path reads millions of rows: the C API directly, and views into SQLite's row
+  // buffers rather than copies.
+  sqlite3* db = connection_->db.getHandle();
+  sqlite3_stmt* raw = nullptr;
+  const char* sql =
+      "SELECT seq, at, kind, type, version, subject, game, scene, causation, payload, checksum "
+      "FROM records WHERE seq >= ? ORDER BY seq";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    throw StoreError(connection_->db.getFilename() + ": reading records failed (" + sqlite3_errmsg(db) + ")");
+  }
+  std::unique_ptr<sqlite3_stmt, StatementCloser> row(raw);
+  sqlite3_bind_int64(raw, 1, from);
+  RecordView r;
+  int step;
+  while ((step = sqlite3_step(raw)) == SQLITE_ROW) {
+    r.seq = sqlite3_column_int64(raw, 0);
+    r.at = sqlite3_column_int64(raw, 1);
+    r.kind = text_column(raw, 2).starts_with('c') ? RecordKind::command : RecordKind::event;
+    r.type = text_column(raw, 3);
+    r.version = sqlite3_column_int(raw, 4);
+    r.subject = text_column(raw, 5);
+    r.game = sqlite3_column_type(raw, 6) == SQLITE_NULL ? kNoGame : sqlite3_column_int64(raw, 6);
+    r.scene = sqlite3_column_type(raw, 7) == SQLITE_NULL ? kNoScene : sqlite3_column_int(raw, 7);
+    r.causation = sqlite3_column_int64(raw, 8);
+    r.payload = text_column(raw, 9);
+    auto checksum = static_cast<std::uint64_t>(sqlite3_column_int64(raw, 10));
+    if (!visit(r, checksum)) return;
+  }
+  if (step != SQLITE_DONE) {
+    throw StoreError(connection_->db.getFilename() + ": reading records failed (" + sqlite3_errmsg(db) + ")");
   }
 }
 

@@ -27,9 +27,9 @@ class LogReader {
 
   Seq last_seq();
   std::vector<Record> read(Seq from, std::size_t limit);
-  // Streams records with seq >= from in order; `visit` returns false to stop early.
-  // `stored_checksum` is the checksum column as written.
-  void scan(Seq from, const std::function<bool(const Record&, std::uint64_t stored_checksum)>& visit);
+  // Streams records with seq >= from in order; `visit` returns false to stop early. The view
+  // is valid only during the call. `stored_checksum` is the checksum column as written.
+  void scan(Seq from, const std::function<bool(const RecordView&, std::uint64_t stored_checksum)>& visit);
   // The newest snapshot of a projection, if any.
   std::optional<Snapshot> latest_snapshot(const std::string& projection);
   std::optional<std::string> meta(const std::string& key);

@@ -11,7 +11,7 @@ namespace cohort {
 
 struct LogWriter::Connection {
   explicit Connection(const std::string& path)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {}
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}  // writer thread only
   SQLite::Database db;
   std::unique_ptr<SQLite::Statement> insert_record;
   std::unique_ptr<SQLite::Statement> insert_snapshot;

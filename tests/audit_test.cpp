@@ -15,7 +15,7 @@ class Feed {
  public:
   Feed() : p_(experiment_with(two_seat_game())) {}
   void command(const std::string& subject = "") {
-    p_.begin_command(++seq_, Command{1000, subject, 1, std::nullopt, cmd::Timer{}});
+    p_.begin_command(++seq_, subject);
     command_seq_ = seq_;
   }
   void event(const std::string& subject, GameId game, int scene, EventBody body) {

@@ -155,7 +155,7 @@ TEST_CASE("a WAL torn in the middle of a frame reopens with every transaction be
   CHECK(reopened.last_committed() == 18);  // the 10th transaction (records 19-20) is gone whole
   LogReader reader(crashed);
   Seq n = 0;
-  reader.scan(1, [&](const Record& record, std::uint64_t checksum) {
+  reader.scan(1, [&](const RecordView& record, std::uint64_t checksum) {
     CHECK(record.seq == ++n);
     CHECK(record_checksum(record) == checksum);
     return true;
@@ -208,7 +208,7 @@ TEST_CASE("the checksum catches a flipped byte in a payload") {
   }
   LogReader reader(path);
   std::vector<Seq> mismatched;
-  reader.scan(1, [&](const Record& record, std::uint64_t checksum) {
+  reader.scan(1, [&](const RecordView& record, std::uint64_t checksum) {
     if (record_checksum(record) != checksum) mismatched.push_back(record.seq);
     return true;
   });

@@ -12,7 +12,9 @@ namespace cohort {
 class Decision {
  public:
   Decision(const SessionMap& state, const Command& command, const ApplyEvent& apply)
-      : state_(state), command_(command), apply_(apply) {}
+      : state_(state), command_(command), apply_(apply) {
+    events_.reserve(8);
+  }
 
   const SessionMap& state() const { return state_; }
   const Command& command() const { return command_; }

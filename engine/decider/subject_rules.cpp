@@ -1,4 +1,6 @@
 // Rules about a subject's connection and its path through the scenes.
+#include <algorithm>
+
 #include "engine/decider/rules.h"
 
 namespace cohort::rules {
@@ -123,6 +125,7 @@ void server_started(Decision& d, const cmd::ServerStarted& c) {
   for (const auto& [id, subject] : d.state().subjects) {
     if (subject.connected) connected.push_back(id);
   }
+  std::sort(connected.begin(), connected.end());  // the same order on every run
   for (const std::string& id : connected) {
     const Subject* subject = d.state().subject(id);
     if (subject && subject->connected) lose_connection(d, *subject);

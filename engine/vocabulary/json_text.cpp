@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <vector>
+
 namespace cohort {
 
 struct JsonObject::Impl {
@@ -11,8 +13,36 @@ struct JsonObject::Impl {
   bool closed = false;
 };
 
-JsonObject::JsonObject() : impl_(std::make_unique<Impl>()) { impl_->writer.StartObject(); }
-JsonObject::~JsonObject() = default;
+namespace {
+
+// Writers and their buffers are reused: a notification then costs one allocation, its text.
+// A pool rather than one object, because one JsonObject may be built while another is open.
+std::vector<std::unique_ptr<JsonObject::Impl>>& pool() {
+  thread_local std::vector<std::unique_ptr<JsonObject::Impl>> free_list;
+  return free_list;
+}
+
+}  // namespace
+
+JsonObject::JsonObject() {
+  auto& free_list = pool();
+  if (free_list.empty()) {
+    impl_ = std::make_unique<Impl>();
+  } else {
+    impl_ = std::move(free_list.back());
+    free_list.pop_back();
+  }
+  impl_->writer.StartObject();
+}
+
+JsonObject::~JsonObject() {
+  if (!impl_) return;  // moved from
+  impl_->buffer.Clear();
+  impl_->writer.Reset(impl_->buffer);
+  impl_->closed = false;
+  auto& free_list = pool();
+  if (free_list.size() < 8) free_list.push_back(std::move(impl_));
+}
 JsonObject::JsonObject(JsonObject&&) noexcept = default;
 JsonObject& JsonObject::operator=(JsonObject&&) noexcept = default;
 

@@ -23,8 +23,9 @@ class JsonObject {
   JsonObject& raw(std::string_view key, std::string_view json);
   std::string text();
 
+ struct Impl;
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "engine/vocabulary/field_text.h"
@@ -64,19 +65,22 @@ struct NameTable {
   static constexpr auto entries = make(std::make_index_sequence<std::variant_size_v<Variant>>{});
 
   static const Entry* find(std::string_view name) {
-    for (const Entry& entry : entries) {
-      if (entry.name == name) return &entry;
-    }
-    return nullptr;
+    static const std::unordered_map<std::string_view, const Entry*> by_name = [] {
+      std::unordered_map<std::string_view, const Entry*> map;
+      for (const Entry& entry : entries) map.emplace(entry.name, &entry);
+      return map;
+    }();
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : it->second;
   }
 };
 
 template <class Variant>
-const typename NameTable<Variant>::Entry& entry_for(const Record& record) {
+const typename NameTable<Variant>::Entry& entry_for(const RecordView& record) {
   const auto* entry = NameTable<Variant>::find(record.type);
-  if (!entry) throw CodecError(record.seq, "unknown type '" + record.type + "'");
+  if (!entry) throw CodecError(record.seq, "unknown type '" + std::string(record.type) + "'");
   if (record.version > entry->version) {
-    throw CodecError(record.seq, "type '" + record.type + "' has version " +
+    throw CodecError(record.seq, "type '" + std::string(record.type) + "' has version " +
                                      std::to_string(record.version) + ", newer than this build's " +
                                      std::to_string(entry->version));
   }
@@ -131,12 +135,12 @@ Record to_record(const Event& event, Seq causation) {
   return record;
 }
 
-Command command_from_record(const Record& record) {
+Command command_from_record(const RecordView& record) {
   if (record.kind != RecordKind::command) throw CodecError(record.seq, "not a command record");
   const auto& entry = entry_for<CommandBody>(record);
   Command command;
   command.at = record.at;
-  command.subject = record.subject;
+  command.subject = std::string(record.subject);
   try {
     // The envelope's conn and ack lead the payload; the body's fields follow.
     field_text::Reader reader(record.payload);
@@ -144,24 +148,24 @@ Command command_from_record(const Record& record) {
     reader("ack", command.ack);
     command.body = entry.decode(reader);
   } catch (const field_text::FieldError& error) {
-    throw CodecError(record.seq, record.type + ": " + error.what());
+    throw CodecError(record.seq, std::string(record.type) + ": " + error.what());
   }
   return command;
 }
 
-Event event_from_record(const Record& record) {
+Event event_from_record(const RecordView& record) {
   if (record.kind != RecordKind::event) throw CodecError(record.seq, "not an event record");
   const auto& entry = entry_for<EventBody>(record);
   Event event;
   event.at = record.at;
-  event.subject = record.subject;
+  event.subject = std::string(record.subject);
   event.game = record.game;
   event.scene = record.scene;
   try {
     field_text::Reader reader(record.payload);
     event.body = entry.decode(reader);
   } catch (const field_text::FieldError& error) {
-    throw CodecError(record.seq, record.type + ": " + error.what());
+    throw CodecError(record.seq, std::string(record.type) + ": " + error.what());
   }
   return event;
 }

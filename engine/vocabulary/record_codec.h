@@ -21,7 +21,9 @@ inline constexpr int kCommandVersion = 1;
 Record to_record(const Command& command);
 Record to_record(const Event& event, Seq causation = 0);
 
-Command command_from_record(const Record& record);
-Event event_from_record(const Record& record);
+Command command_from_record(const RecordView& record);
+Event event_from_record(const RecordView& record);
+inline Command command_from_record(const Record& record) { return command_from_record(view_of(record)); }
+inline Event event_from_record(const Record& record) { return event_from_record(view_of(record)); }
 
 }  // namespace cohort

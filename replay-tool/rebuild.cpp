@@ -1,0 +1,24 @@
+#include "replay-tool/rebuild.h"
+
+#include "engine/vocabulary/record_codec.h"
+
+namespace cohort {
+
+void rebuild(LogReader& reader, Projector& projector, Seq from) {
+  bool in_command = false;
+  reader.scan(from, [&](const RecordView& record, std::uint64_t) {
+    if (record.kind == RecordKind::command) {
+      if (in_command) projector.end_command();
+      projector.begin_command(record.seq, record.subject);
+      in_command = true;
+    } else if (record.type == ev::Notification::name) {
+      projector.note_notification(record.seq, record.causation, record.subject);
+    } else {
+      projector.apply_event(record.seq, record.causation, event_from_record(record));
+    }
+    return true;
+  });
+  if (in_command) projector.end_command();
+}
+
+}  // namespace cohort

@@ -1,0 +1,12 @@
+#pragma once
+// Rebuilds projections from a log: the same apply code the live engine runs.
+#include "projections/projector.h"
+#include "store/log_reader.h"
+
+namespace cohort {
+
+// Feeds every record from `from` on to the projector, in order. Throws CodecError for a
+// record this build cannot decode, naming its seq.
+void rebuild(LogReader& reader, Projector& projector, Seq from = 1);
+
+}  // namespace cohort
