@@ -46,72 +46,60 @@ TEST_CASE("latency_fifo skips a pair whose RTTs sum above the limit; an unknown 
   CHECK(players_of(h, "unknown-rtt") == Strings{"also-far", "unknown-rtt"});
 }
 
-TEST_CASE("group_reunion pairs earlier partners again, and falls back to fifo after the wait") {
+namespace {
+
+// Two pairs play the first game scene to the end; then `arrivals` move on and join the
+// reunion scene, in that order.
+Harness after_first_games(Matchmaker::Fallback fallback, Millis waitroom_timeout_ms, const Strings& arrivals) {
   Scene first = two_seat_game();
   Scene second = two_seat_game();
   second.scene_id = "second_game";
   second.matchmaker.kind = Matchmaker::Kind::group_reunion;
   second.matchmaker.group_wait_timeout_ms = 10000;
+  second.matchmaker.fallback = fallback;
+  second.waitroom_timeout_ms = waitroom_timeout_ms;
   auto experiment = std::make_shared<Experiment>();
   Scene consent;
   consent.scene_id = "consent";
   Scene end;
   end.scene_id = "end";
-
-  SECTION("partners come back together") {
-    second.matchmaker.fallback = Matchmaker::Fallback::fifo;
-    experiment->scenes = {consent, first, second, end};
-    Harness h(experiment);
-    GameId g1 = h.start_game({"a", "b"});
-    GameId g2 = h.start_game({"c", "d"});
-    h.send("a", cmd::GameComplete{g1, 1, 1});
-    h.send("c", cmd::GameComplete{g2, 1, 1});
-    for (const char* s : {"a", "c", "d", "b"}) {
-      h.send(s, cmd::AdvanceScene{});
-      h.send(s, cmd::JoinGame{});
-    }
-    CHECK(players_of(h, "a") == Strings{"a", "b"});
-    CHECK(players_of(h, "c") == Strings{"c", "d"});
+  experiment->scenes = {consent, first, second, end};
+  Harness h(experiment);
+  GameId g1 = h.start_game({"a", "b"});
+  GameId g2 = h.start_game({"c", "d"});
+  h.send("a", cmd::GameComplete{g1, 1, 1});
+  h.send("c", cmd::GameComplete{g2, 1, 1});
+  for (const auto& s : arrivals) {
+    h.send(s, cmd::AdvanceScene{});
+    h.send(s, cmd::JoinGame{});
   }
+  return h;
+}
 
-  SECTION("a partner who never comes: fifo after the group wait") {
-    second.matchmaker.fallback = Matchmaker::Fallback::fifo;
-    experiment->scenes = {consent, first, second, end};
-    Harness h(experiment);
-    GameId g1 = h.start_game({"a", "b"});
-    GameId g2 = h.start_game({"c", "d"});
-    h.send("a", cmd::GameComplete{g1, 1, 1});
-    h.send("c", cmd::GameComplete{g2, 1, 1});
-    for (const char* s : {"a", "c"}) {
-      h.send(s, cmd::AdvanceScene{});
-      h.send(s, cmd::JoinGame{});
-    }
-    CHECK(h.subject("a").state == SubjectState::waiting);
-    CHECK(h.subject("c").state == SubjectState::waiting);
-    h.advance(10000);
-    CHECK(players_of(h, "a") == Strings{"a", "c"});
-  }
+}  // namespace
 
-  SECTION("fallback wait: strangers are never paired") {
-    second.matchmaker.fallback = Matchmaker::Fallback::wait;
-    second.waitroom_timeout_ms = 0;
-    experiment->scenes = {consent, first, second, end};
-    Harness h(experiment);
-    GameId g1 = h.start_game({"a", "b"});
-    GameId g2 = h.start_game({"c", "d"});
-    h.send("a", cmd::GameComplete{g1, 1, 1});
-    h.send("c", cmd::GameComplete{g2, 1, 1});
-    for (const char* s : {"a", "c"}) {
-      h.send(s, cmd::AdvanceScene{});
-      h.send(s, cmd::JoinGame{});
-    }
-    h.advance(20000);
-    CHECK(h.subject("a").state == SubjectState::waiting);
-    CHECK(h.subject("c").state == SubjectState::waiting);
-    h.send("b", cmd::AdvanceScene{});
-    h.send("b", cmd::JoinGame{});
-    CHECK(players_of(h, "b") == Strings{"a", "b"});
-  }
+TEST_CASE("group_reunion pairs earlier partners again") {
+  Harness h = after_first_games(Matchmaker::Fallback::fifo, 60000, {"a", "c", "d", "b"});
+  CHECK(players_of(h, "a") == Strings{"a", "b"});
+  CHECK(players_of(h, "c") == Strings{"c", "d"});
+}
+
+TEST_CASE("group_reunion with fallback fifo pairs strangers after the group wait") {
+  Harness h = after_first_games(Matchmaker::Fallback::fifo, 60000, {"a", "c"});
+  CHECK(h.subject("a").state == SubjectState::waiting);
+  CHECK(h.subject("c").state == SubjectState::waiting);
+  h.advance(10000);
+  CHECK(players_of(h, "a") == Strings{"a", "c"});
+}
+
+TEST_CASE("group_reunion with fallback wait never pairs strangers") {
+  Harness h = after_first_games(Matchmaker::Fallback::wait, 0, {"a", "c"});
+  h.advance(20000);
+  CHECK(h.subject("a").state == SubjectState::waiting);
+  CHECK(h.subject("c").state == SubjectState::waiting);
+  h.send("b", cmd::AdvanceScene{});
+  h.send("b", cmd::JoinGame{});
+  CHECK(players_of(h, "b") == Strings{"a", "b"});
 }
 
 TEST_CASE("bot seats are never waited for and count in num_players") {
