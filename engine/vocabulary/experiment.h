@@ -44,7 +44,4 @@ struct Experiment {
   std::vector<Scene> scenes;
 };
 
-// The built-in demo: consent, one 2-player game scene, end.
-Experiment demo_experiment();
-
 }  // namespace cohort

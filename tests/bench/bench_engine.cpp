@@ -13,6 +13,7 @@
 #include "engine/decider/engine.h"
 #include "engine/vocabulary/record_codec.h"
 #include "replay-tool/rebuild.h"
+#include "server/config.h"
 #include "store/log_writer.h"
 
 using namespace cohort;
@@ -20,10 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::shared_ptr<Experiment> bench_experiment() {
-  auto experiment = std::make_shared<Experiment>(demo_experiment());
-  return experiment;
-}
+std::shared_ptr<Experiment> bench_experiment() { return std::make_shared<Experiment>(demo_config().experiment); }
 
 // Plays waves of pairs through their whole life, each wave ending its games by every reason
 // in turn, and records the commands. The live engine's work per command is what is measured.

@@ -1,0 +1,42 @@
+#pragma once
+// The experiment config file (PROTOCOL.md section 2), validated at start-up: an unknown key, a
+// wrong type or an impossible value is refused with the key's path in the message.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "engine/vocabulary/experiment.h"
+#include "store/schema.h"
+
+namespace cohort {
+
+struct ServerSettings {
+  int port = 8080;
+  std::string db = "cohort.db";
+  Durability durability = Durability::full;
+  std::string admin_token;             // "" = draw one at start-up and print it once
+  std::int64_t max_message_bytes = 1048576;
+  // Beyond PROTOCOL.md (docs/server.md): flood control, pings, snapshots.
+  int rate_limit_per_s = 200;          // messages a socket may send per second before rate_limited
+  int ping_interval_ms = 25000;
+  int ping_timeout_ms = 20000;
+  int snapshot_every = 10000;          // records between session-map snapshots
+};
+
+struct Config {
+  Experiment experiment;
+  ServerSettings server;
+  std::string json;  // the config as given, recorded in the log's meta table
+};
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses and validates; throws ConfigError("<path>: <why>").
+Config parse_config(const std::string& json_text);
+Config load_config_file(const std::string& path);
+// The built-in demo (consent, one 2-seat game scene, end) with default server settings.
+Config demo_config();
+
+}  // namespace cohort

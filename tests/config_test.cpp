@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+
+#include "server/config.h"
+
+using namespace cohort;
+
+namespace {
+
+const char* kFull = R"({
+  "experiment_id": "coop-study-3",
+  "server": { "port": 9001, "db": "study.db", "durability": "normal",
+              "admin_token": "change-me", "max_message_bytes": 65536 },
+  "scenes": [
+    { "scene_id": "consent", "type": "static" },
+    { "scene_id": "cramped_room", "type": "game",
+      "human_seats": 2, "bot_seats": 0,
+      "matchmaker": { "kind": "latency_fifo", "max_rtt_ms": 200 },
+      "waitroom_timeout_ms": 120000, "countdown_ms": 3000,
+      "p2p_validation": true, "validation_timeout_ms": 10000,
+      "reconnection_timeout_ms": 5000,
+      "messages": { "partner_excluded": "Excluded.", "partner_disconnected": "Gone.",
+                    "waitroom_timeout": "Nobody came." } },
+    { "scene_id": "second", "type": "game", "human_seats": 3,
+      "matchmaker": { "kind": "group_reunion", "fallback": "wait", "group_wait_timeout_ms": 30000 } },
+    { "scene_id": "end", "type": "static" }
+  ]
+})";
+
+std::string error_of(const std::string& json) {
+  try {
+    parse_config(json);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "accepted";
+}
+
+std::string with_scene(const std::string& scene_fields) {
+  return R"({"experiment_id":"x","scenes":[{"scene_id":"g","type":"game",)" + scene_fields + "}]}";
+}
+
+}  // namespace
+
+TEST_CASE("the config of PROTOCOL.md section 2 is read whole") {
+  Config config = parse_config(kFull);
+  CHECK(config.experiment.experiment_id == "coop-study-3");
+  CHECK(config.server.port == 9001);
+  CHECK(config.server.db == "study.db");
+  CHECK(config.server.durability == Durability::normal);
+  CHECK(config.server.admin_token == "change-me");
+  CHECK(config.server.max_message_bytes == 65536);
+  REQUIRE(config.experiment.scenes.size() == 4);
+  const Scene& game = config.experiment.scenes[1];
+  CHECK(game.is_game);
+  CHECK(game.human_seats == 2);
+  CHECK(game.matchmaker.kind == Matchmaker::Kind::latency_fifo);
+  CHECK(game.matchmaker.max_rtt_ms == 200);
+  CHECK(game.p2p_validation);
+  CHECK(game.reconnection_timeout_ms == 5000);
+  CHECK(game.messages.partner_disconnected == "Gone.");
+  CHECK(game.messages.validation_failed == SceneMessages{}.validation_failed);
+  const Scene& second = config.experiment.scenes[2];
+  CHECK(second.matchmaker.kind == Matchmaker::Kind::group_reunion);
+  CHECK(second.matchmaker.fallback == Matchmaker::Fallback::wait);
+  CHECK(second.matchmaker.group_wait_timeout_ms == 30000);
+  CHECK_FALSE(config.experiment.scenes[3].is_game);
+}
+
+TEST_CASE("the demo config is consent, one 2-seat game, end") {
+  Config demo = demo_config();
+  REQUIRE(demo.experiment.scenes.size() == 3);
+  CHECK(demo.experiment.scenes[1].human_seats == 2);
+  CHECK(demo.server.port == 8080);
+  CHECK(demo.server.db == "cohort.db");
+}
+
+TEST_CASE("bad configs are refused with the key's path") {
+  CHECK(error_of("{") == "config: not valid JSON at offset 1: Missing a name for object member.");
+  CHECK(error_of(R"({"scenes":[]})") == "config: experiment_id: is required");
+  CHECK(error_of(R"({"experiment_id":"x","scenes":[]})") == "config: scenes: must be a non-empty array");
+  CHECK(error_of(R"({"experiment_id":"x","colour":1,"scenes":[{"scene_id":"a","type":"static"}]})") ==
+        "config: colour: unknown key");
+  CHECK(error_of(with_scene(R"("human_seats":0)")) == "config: scenes[0].human_seats: must be at least 1");
+  CHECK(error_of(with_scene(R"("human_seats":"two")")) == "config: scenes[0].human_seats: must be an integer");
+  CHECK(error_of(with_scene("\"countdown_ms\":1")) == "config: scenes[0].human_seats: is required");
+  CHECK(error_of(with_scene(R"("human_seats":2,"matchmaker":{"kind":"best"})")) ==
+        "config: scenes[0].matchmaker.kind: must be one of fifo, group_reunion, latency_fifo");
+  CHECK(error_of(with_scene(R"("human_seats":2,"matchmaker":{"kind":"latency_fifo"})")) ==
+        "config: scenes[0].matchmaker.max_rtt_ms: is required");
+  CHECK(error_of(with_scene(R"("human_seats":2,"messages":{"hello":"x"})")) ==
+        "config: scenes[0].messages.hello: unknown key");
+  CHECK(error_of(with_scene(R"("human_seats":2,"p2p_validation":"yes")")) ==
+        "config: scenes[0].p2p_validation: must be true or false");
+  CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"static","human_seats":2}]})") ==
+        "config: scenes[0].human_seats: unknown key");
+  CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"static"},{"scene_id":"a","type":"static"}]})") ==
+        "config: scenes[1].scene_id: repeats 'a'");
+  CHECK(error_of(R"({"experiment_id":"x","server":{"durability":"maybe"},"scenes":[{"scene_id":"a","type":"static"}]})") ==
+        "config: server.durability: must be one of full, normal");
+  CHECK(error_of(R"({"experiment_id":"x","server":{"port":70000},"scenes":[{"scene_id":"a","type":"static"}]})") ==
+        "config: server.port: must be at most 65535");
+  CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"video"}]})") ==
+        "config: scenes[0].type: must be one of game, static");
+  CHECK(error_of("[1,2]") == "config: (top level): must be an object");
+}
