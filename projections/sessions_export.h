@@ -1,0 +1,15 @@
+#pragma once
+// The sessions export (PROTOCOL.md section 6): one row per player per game, as RFC 4180 CSV
+// (a header row, CRLF line ends, fields quoted when needed) or JSON lines. Empty where unknown.
+#include <string>
+
+#include "projections/analytics.h"
+#include "projections/session_map.h"
+
+namespace cohort {
+
+enum class ExportFormat { csv, jsonl };
+
+std::string sessions_export(const Analytics& analytics, const Experiment& experiment, ExportFormat format);
+
+}  // namespace cohort

@@ -1,0 +1,13 @@
+#pragma once
+// The session map as JSON, the shape of GET /admin/state and `cohort-replay state --json`:
+// {last_seq, subjects: {id: {state, scene_id, game_id?}}, games: {id: {scene_id, status,
+// players: {player_id: subject_id}}}, waitrooms: {scene_id: [subject_id...]}}
+#include <string>
+
+#include "projections/session_map.h"
+
+namespace cohort {
+
+std::string state_json(const SessionMap& state, Seq last_seq);
+
+}  // namespace cohort
