@@ -1,25 +1,58 @@
-// cohort-server: the live server (PROTOCOL.md sections 1-5).
-// Foundation stage: it opens (creating or migrating) its log, records the experiment in
-// force, reports one JSON line and waits for SIGINT/SIGTERM. The network side follows.
+// cohort-server: the live server (PROTOCOL.md sections 1-5). See docs/server.md.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
+#include <random>
+#include <thread>
 
-#include "store/log_writer.h"
+#include "replay-tool/rebuild.h"
+#include "server/json_log.h"
+#include "server/server_context.h"
+#include "server/socketio_frame.h"
+#include "store/log_reader.h"
 #include "store/store_error.h"
+
+namespace net = boost::asio;
+using namespace cohort;
+
+namespace {
+
+std::string random_token() {
+  std::random_device device;
+  char buffer[33];
+  for (int i = 0; i < 4; ++i) std::snprintf(buffer + 8 * i, 9, "%08x", device());
+  return buffer;
+}
+
+// Sends what committed events say, in commit order: the registry follows them, and each
+// notification goes to its socket.
+void deliver(ServerContext& context, const std::vector<Event>& events) {
+  for (const Event& event : events) {
+    context.registry.follow(event);
+    const auto* note = std::get_if<ev::Notification>(&event.body);
+    if (!note) continue;
+    auto socket = note->conn != kNoConn ? context.registry.socket(note->conn) : context.registry.socket_of(event.subject);
+    if (!socket) continue;  // not connected now; the state tells it again when it registers
+    socket->send(note->ack ? sio::ack_frame(*note->ack, note->args) : sio::event_frame(note->event, note->args));
+    if (note->close) socket->close_after_send();
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cohort-server: the Cohort session server"};
-  std::string config_path;
-  std::string db_path = "cohort.db";
-  int port = 8080;
-  app.add_option("--config", config_path, "experiment config (JSON); without it, the built-in demo")
-      ->check(CLI::ExistingFile);
-  app.add_option("--db", db_path, "the SQLite log");
-  app.add_option("--port", port, "TCP port")->check(CLI::Range(1, 65535));
+  std::string config_path, db_path, address = "0.0.0.0";
+  int port = -1;
+  app.add_option("--config", config_path, "experiment config (JSON); without it, the built-in demo");
+  app.add_option("--db", db_path, "the SQLite log (default: the config's server.db, else ./cohort.db)");
+  app.add_option("--port", port, "TCP port (default: the config's server.port, else 8080; 0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--address", address, "address to listen on");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
@@ -28,17 +61,101 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cohort-server: %s (see --help)\n", error.what());
     return 2;
   }
+
+  Config config;
   try {
-    cohort::LogWriter log({db_path, cohort::Durability::full, "", nullptr});
-    std::fprintf(stderr, "{\"event\":\"started\",\"db\":\"%s\",\"last_seq\":%lld,\"port\":%d}\n", db_path.c_str(),
-                 static_cast<long long>(log.last_committed()), port);
-    boost::asio::io_context io;
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
-    io.run();
-  } catch (const cohort::StoreError& error) {
+    config = config_path.empty() ? demo_config() : load_config_file(config_path);
+  } catch (const ConfigError& error) {
+    std::fprintf(stderr, "cohort-server: %s\n", error.what());
+    return 2;
+  }
+  if (!db_path.empty()) config.server.db = db_path;
+  if (port >= 0) config.server.port = port;
+  std::string token = config.server.admin_token.empty() ? random_token() : config.server.admin_token;
+  auto experiment = std::make_shared<const Experiment>(config.experiment);
+
+  net::io_context io;
+  auto context = std::make_shared<ServerContext>(io, config, token);
+  std::unique_ptr<LogWriter> writer;
+  Projector projector(experiment);
+  try {
+    writer = std::make_unique<LogWriter>(LogWriter::Options{
+        config.server.db, config.server.durability, config.json, [context](const CommitStats& stats) {
+          context->metrics.committed(stats.records, std::chrono::duration<double>(stats.duration).count(), stats.ok);
+        }});
+    LogReader reader(config.server.db);
+    rebuild(reader, projector);  // the state where the last run left it
+  } catch (const std::exception& error) {
     std::fprintf(stderr, "cohort-server: %s\n", error.what());
     return 1;
   }
-  return 0;
+  context->writer = writer.get();
+  std::size_t past_violations = projector.audit.violation_count();
+
+  std::atomic<int> exit_code{0};
+  net::system_timer deadline_timer(context->dispatcher);
+  Pipeline pipeline(Engine(std::move(projector)), *writer, context->metrics,
+                    Pipeline::Hooks{
+                        .deliver = [context](std::vector<Event>&& events) {
+                          net::post(context->dispatcher, [context, events = std::move(events)] { deliver(*context, events); });
+                        },
+                        .arm_timer = [context, &deadline_timer](std::optional<Millis> at) {
+                          net::post(context->dispatcher, [context, &deadline_timer, at] {
+                            deadline_timer.cancel();
+                            if (!at) return;
+                            deadline_timer.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(*at)));
+                            deadline_timer.async_wait([context](const boost::system::error_code& ec) {
+                              if (!ec) context->pipeline->submit(Command{0, "", kNoConn, std::nullopt, cmd::Timer{}});
+                            });
+                          });
+                        },
+                        .fatal = [&io, &exit_code](const std::string& error) {
+                          json_log::line("commit_failed", {{"error", error}, {"action", "stopping: the log is the truth"}});
+                          exit_code = 3;
+                          io.stop();
+                        }});
+  context->pipeline = &pipeline;
+  std::random_device device;
+  pipeline.submit(Command{0, "", kNoConn, std::nullopt,
+                          cmd::ServerStarted{(static_cast<std::int64_t>(device()) << 31) ^ device()}});
+
+  unsigned short bound = 0;
+  try {
+    bound = start_listener(context, address, static_cast<unsigned short>(config.server.port));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cohort-server: cannot listen on %s:%d: %s\n", address.c_str(), config.server.port, error.what());
+    pipeline.stop();
+    return 1;
+  }
+  json_log::line("started", {{"experiment_id", config.experiment.experiment_id},
+                             {"db", config.server.db},
+                             {"address", address},
+                             {"port", std::to_string(bound)},
+                             {"last_seq", std::to_string(writer->last_committed())},
+                             {"violations_in_log", std::to_string(past_violations)}});
+  if (config.server.admin_token.empty()) json_log::line("admin_token", {{"token", token}});
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  std::thread stopper;
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    json_log::line("stopping", {});
+    context->stopping = true;
+    stopper = std::thread([&] {
+      pipeline.stop();  // everything queued is decided and committed
+      net::post(context->dispatcher, [context] { close_all_sockets(*context); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the going-away closes out
+      io.stop();
+    });
+  });
+
+  std::vector<std::thread> threads;
+  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  if (stopper.joinable()) stopper.join();
+  pipeline.stop();
+  json_log::line("stopped", {{"last_seq", std::to_string(writer->last_committed())}});
+  return exit_code;
 }

@@ -1,0 +1,56 @@
+#include "server/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace cohort {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      appended_(BuildCounter().Name("cohort_records_appended_total").Help("Records committed to the log").Register(*registry_).Add({})),
+      batches_(BuildCounter().Name("cohort_commit_batches_total").Help("Group-commit transactions").Register(*registry_).Add({})),
+      failed_batches_(BuildCounter().Name("cohort_commit_failures_total").Help("Transactions that failed").Register(*registry_).Add({})),
+      commit_latency_(BuildHistogram()
+                          .Name("cohort_commit_latency_seconds")
+                          .Help("Duration of one group-commit transaction")
+                          .Register(*registry_)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                                           0.05, 0.1, 0.25, 1})),
+      connections_(BuildGauge().Name("cohort_connections").Help("Open Socket.IO connections").Register(*registry_).Add({})),
+      relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("WebRTC signals and player actions relayed").Register(*registry_).Add({})),
+      rejected_(BuildCounter().Name("cohort_commands_rejected_total").Help("Commands answered with an error").Register(*registry_).Add({})),
+      violations_(BuildCounter().Name("cohort_invariant_violations_total").Help("Invariant violations found by the live audit").Register(*registry_).Add({})),
+      waiters_(BuildGauge().Name("cohort_waiters").Help("Subjects waiting, per scene").Register(*registry_)),
+      games_(BuildGauge().Name("cohort_games").Help("Live games, per status").Register(*registry_)) {}
+
+void Metrics::committed(std::size_t records, double seconds, bool ok) {
+  batches_.Increment();
+  if (!ok) {
+    failed_batches_.Increment();
+    return;
+  }
+  appended_.Increment(static_cast<double>(records));
+  commit_latency_.Observe(seconds);
+}
+
+void Metrics::state(const SessionMap& state) {
+  for (std::size_t scene = 0; scene < state.waitrooms.size(); ++scene) {
+    const Scene& s = state.scene(static_cast<int>(scene));
+    if (s.is_game) waiters_.Add({{"scene", s.scene_id}}).Set(static_cast<double>(state.waitrooms[scene].size()));
+  }
+  for (GameStatus status : {GameStatus::matched, GameStatus::validating, GameStatus::playing, GameStatus::paused}) {
+    double count = 0;
+    for (const auto& [id, game] : state.games) count += game.status == status ? 1 : 0;
+    games_.Add({{"status", status_name(status)}}).Set(count);
+  }
+}
+
+std::string Metrics::text() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace cohort

@@ -1,0 +1,42 @@
+#pragma once
+// The figures of GET /metrics (Prometheus text format, names prefixed cohort_).
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "projections/session_map.h"
+
+namespace cohort {
+
+class Metrics {
+ public:
+  Metrics();
+  void committed(std::size_t records, double seconds, bool ok);
+  void relayed() { relayed_.Increment(); }
+  void rejected() { rejected_.Increment(); }
+  void violations(std::size_t count) { violations_.Increment(static_cast<double>(count)); }
+  void connections(std::size_t count) { connections_.Set(static_cast<double>(count)); }
+  // Per-scene waiters and games per status, read from the state when scraped.
+  void state(const SessionMap& state);
+  std::string text() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Counter& appended_;
+  prometheus::Counter& batches_;
+  prometheus::Counter& failed_batches_;
+  prometheus::Histogram& commit_latency_;
+  prometheus::Gauge& connections_;
+  prometheus::Counter& relayed_;
+  prometheus::Counter& rejected_;
+  prometheus::Counter& violations_;
+  prometheus::Family<prometheus::Gauge>& waiters_;
+  prometheus::Family<prometheus::Gauge>& games_;
+};
+
+}  // namespace cohort

@@ -1,0 +1,125 @@
+#include "server/pipeline.h"
+
+#include <chrono>
+
+#include "engine/vocabulary/record_codec.h"
+#include "server/json_log.h"
+
+namespace cohort {
+namespace {
+
+Millis wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks)
+    : engine_(std::move(engine)), writer_(writer), metrics_(metrics), hooks_(std::move(hooks)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Pipeline::~Pipeline() { stop(); }
+
+void Pipeline::submit(Command command) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    queue_.emplace_back(std::move(command));
+  }
+  wake_.notify_one();
+}
+
+void Pipeline::query(std::function<void(const Engine&)> read) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    queue_.emplace_back(std::move(read));
+  }
+  wake_.notify_one();
+}
+
+void Pipeline::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  writer_.flush();
+}
+
+void Pipeline::run() {
+  while (true) {
+    Item item;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (auto* command = std::get_if<Command>(&item)) {
+      execute(std::move(*command));
+    } else {
+      std::get<std::function<void(const Engine&)>>(item)(engine_);
+    }
+  }
+}
+
+void Pipeline::execute(Command command) {
+  // Time only moves forward, even if the wall clock steps back.
+  last_at_ = std::max(last_at_, wall_clock_ms());
+  command.at = last_at_;
+  if (std::holds_alternative<cmd::Timer>(command.body)) {
+    auto due = engine_.state().earliest_deadline();
+    if (!due || due->at > command.at) {  // woke early: nothing to journal, wait again
+      armed_ = due ? std::optional<Millis>(due->at) : std::nullopt;
+      hooks_.arm_timer(armed_);
+      return;
+    }
+  }
+  std::size_t violations_before = engine_.projections().audit.violation_count();
+  std::vector<Event> events = engine_.execute(command);
+
+  AppendRequest request;
+  request.command = to_record(command);
+  request.events.reserve(events.size());
+  for (const Event& event : events) {
+    request.events.push_back(to_record(event));
+    if (const auto* rejected = std::get_if<ev::CommandRejected>(&event.body)) {
+      metrics_.rejected();
+      json_log::limited("command_rejected", {{"code", rejected->code},
+                                             {"command", std::string(command_name(command.body))},
+                                             {"subject", command.subject},
+                                             {"message", rejected->message}});
+    }
+  }
+  const auto& violations = engine_.projections().audit.violations();
+  if (violations.size() > violations_before) {
+    metrics_.violations(violations.size() - violations_before);
+    for (std::size_t i = violations_before; i < violations.size(); ++i) {
+      json_log::limited("invariant_violation", {{"seq", std::to_string(violations[i].seq)},
+                                                {"invariant", std::to_string(violations[i].invariant)},
+                                                {"detail", violations[i].detail}});
+    }
+  }
+  writer_.append(std::move(request), [this, events = std::move(events)](const AppendOutcome& outcome) mutable {
+    if (!outcome.ok) {
+      hooks_.fatal(outcome.error);
+      return;
+    }
+    hooks_.deliver(std::move(events));
+  });
+
+  std::optional<Millis> earliest;
+  if (auto due = engine_.state().earliest_deadline()) earliest = due->at;
+  if (earliest != armed_) {
+    armed_ = earliest;
+    hooks_.arm_timer(earliest);
+  }
+}
+
+}  // namespace cohort

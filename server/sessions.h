@@ -1,0 +1,90 @@
+#pragma once
+// Beast sessions. Included only by http_session.cpp, ws_session.cpp and listener.cpp, so that
+// Beast stays out of every other translation unit.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "server/outbound.h"
+#include "server/server_context.h"
+
+namespace cohort {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// One HTTP connection: answers requests, or hands a Socket.IO upgrade to a WsSession.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context);
+  void run();
+
+ private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle(http::request<http::string_body>&& request);
+  void respond(http::status status, std::string content_type, std::string body);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<ServerContext> context_;
+  bool keep_alive_ = false;
+  std::shared_ptr<http::response<http::string_body>> response_;
+};
+
+// One Socket.IO client over WebSocket (Engine.IO v4): framing, pings, rate limit, a bounded
+// outbound queue; commands go to the pipeline, relays to the dispatcher.
+class WsSession : public Outbound, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context);
+  void run(http::request<http::string_body> upgrade);
+  void send(std::string frame) override;
+  void close_after_send(bool going_away) override;
+
+ private:
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle_frame(std::string_view text);
+  void handle_event(std::string_view payload, std::optional<std::int64_t> ack);
+  void submit(CommandBody body, std::optional<std::int64_t> ack);
+  bool within_rate_limit();
+  void queue(std::string frame);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void arm_ping(std::chrono::steady_clock::duration after);
+  void on_ping_timer(beast::error_code ec);
+  // The socket is gone: tell the engine once, and drop it from the registry.
+  void finish();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<ServerContext> context_;
+  ConnId conn_;
+  std::string sid_;
+  std::string subject_;  // the subject this socket registered as
+  bool namespace_connected_ = false;
+  std::deque<std::string> outbox_;
+  bool writing_ = false;
+  bool close_when_sent_ = false;
+  websocket::close_code close_code_ = websocket::close_code::normal;
+  bool finished_ = false;
+  net::steady_timer ping_timer_;
+  std::chrono::steady_clock::time_point ping_sent_;
+  bool awaiting_pong_ = false;
+  std::int64_t rate_window_ = 0;
+  int rate_count_ = 0;
+};
+
+}  // namespace cohort

@@ -1,0 +1,286 @@
+#include <random>
+
+#include "engine/vocabulary/json_text.h"
+#include "server/json_log.h"
+#include "server/sessions.h"
+#include "server/socketio_frame.h"
+#include "server/wire_message.h"
+
+namespace cohort {
+namespace {
+
+constexpr std::size_t kMaxQueuedFrames = 4096;  // a reader this far behind is closed
+
+std::string random_hex(std::size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device device;  // the OS's entropy: tokens must not be guessable
+  std::string out;
+  while (out.size() < bytes * 2) {
+    unsigned int word = device();
+    for (int i = 0; i < 4 && out.size() < bytes * 2; ++i, word >>= 8) {
+      out.push_back(kHex[(word >> 4) & 15]);
+      out.push_back(kHex[word & 15]);
+    }
+  }
+  return out;
+}
+
+void relay(ServerContext& context, ConnId from, const Relay& message) {
+  int seat = context.registry.seat_of(from, message.game);
+  auto sender = context.registry.socket(from);
+  if (seat < 0) {
+    if (sender) {
+      sender->send(sio::event_frame(
+          "error", R"({"code":"not_in_game","message":"this socket holds no seat in game )" +
+                       std::to_string(message.game) + R"(","event":")" +
+                       (message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action") +
+                       "\"}"));
+    }
+    return;
+  }
+  const auto& players = *context.registry.players(message.game);
+  auto game = std::to_string(message.game);
+  if (message.kind == Relay::Kind::webrtc_signal) {
+    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(players.size())) return;
+    auto target = context.registry.socket_of(players[static_cast<std::size_t>(message.target_player)]);
+    if (!target) return;
+    JsonObject args;
+    args.str("type", message.type).num("from_player_id", seat).num("game_id", message.game).raw("payload", message.data_json);
+    target->send(sio::event_frame("webrtc_signal", args.text()));
+    context.metrics.relayed();
+    return;
+  }
+  JsonObject args;
+  args.num("player_id", seat).raw("action", message.data_json).num("frame_number", message.frame_number);
+  std::string frame = sio::event_frame("pyodide_other_player_action", args.text());
+  for (std::size_t other = 0; other < players.size(); ++other) {
+    if (static_cast<int>(other) == seat) continue;
+    if (auto target = context.registry.socket_of(players[other])) {
+      target->send(frame);
+      context.metrics.relayed();
+    }
+  }
+}
+
+}  // namespace
+
+WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context)
+    : ws_(std::move(socket)),
+      context_(std::move(context)),
+      conn_(++context_->next_conn),
+      sid_(random_hex(10)),
+      ping_timer_(ws_.get_executor()) {}
+
+void WsSession::run(http::request<http::string_body> upgrade) {
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Frames up to twice the limit are read and answered `too_large`; beyond that the socket closes.
+  ws_.read_message_max(static_cast<std::size_t>(context_->config.server.max_message_bytes) * 2 + 4096);
+  ws_.async_accept(upgrade, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) return;
+  auto self = shared_from_this();
+  net::post(context_->dispatcher, [self] {
+    self->context_->registry.add_socket(self->conn_, self);
+    self->context_->metrics.connections(self->context_->registry.socket_count());
+  });
+  const auto& server = context_->config.server;
+  queue(sio::open_packet(sid_, server.ping_interval_ms, server.ping_timeout_ms, server.max_message_bytes));
+  ping_sent_ = std::chrono::steady_clock::now();  // the first ping goes one interval after the open
+  arm_ping(std::chrono::milliseconds(server.ping_interval_ms));
+  do_read();
+}
+
+void WsSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    finish();
+    return;
+  }
+  if (!ws_.got_text()) {
+    submit(cmd::Malformed{"", "bad_payload", "binary frames are not supported"}, std::nullopt);
+  } else {
+    std::string text = beast::buffers_to_string(buffer_.data());
+    handle_frame(text);
+  }
+  buffer_.consume(buffer_.size());
+  if (!finished_) do_read();
+}
+
+void WsSession::handle_frame(std::string_view text) {
+  sio::InboundFrame frame = sio::parse_frame(text);
+  switch (frame.kind) {
+    case sio::FrameKind::pong: awaiting_pong_ = false; return;
+    case sio::FrameKind::ping: queue("3"); return;
+    case sio::FrameKind::noop:
+    case sio::FrameKind::upgrade:
+    case sio::FrameKind::ack: return;  // the server asks clients for no acks
+    case sio::FrameKind::close:
+    case sio::FrameKind::disconnect:
+      close_when_sent_ = true;
+      if (!writing_) do_write();
+      return;
+    case sio::FrameKind::connect:
+      if (frame.nsp != "/") {
+        queue(sio::connect_error(frame.nsp, "only the default namespace is served"));
+        return;
+      }
+      namespace_connected_ = true;
+      queue(sio::connect_reply(frame.nsp, sid_ + "-io"));
+      return;
+    case sio::FrameKind::binary:
+      submit(cmd::Malformed{"", "bad_payload", "binary attachments are not supported"}, std::nullopt);
+      return;
+    case sio::FrameKind::invalid:
+      submit(cmd::Malformed{"", "bad_payload", std::string(frame.error)}, std::nullopt);
+      return;
+    case sio::FrameKind::event:
+      if (!namespace_connected_ || frame.nsp != "/") {
+        submit(cmd::Malformed{"", "bad_payload", "connect to the default namespace first"}, frame.ack_id);
+        return;
+      }
+      if (within_rate_limit()) handle_event(frame.payload, frame.ack_id);
+      return;
+  }
+}
+
+bool WsSession::within_rate_limit() {
+  auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (second != rate_window_) {
+    rate_window_ = second;
+    rate_count_ = 0;
+  }
+  ++rate_count_;
+  if (rate_count_ <= context_->config.server.rate_limit_per_s) return true;
+  if (rate_count_ == context_->config.server.rate_limit_per_s + 1) {  // once per window: the rest is dropped quietly
+    submit(cmd::Malformed{"", "rate_limited",
+                          "more than " + std::to_string(context_->config.server.rate_limit_per_s) +
+                              " messages in a second; the excess is dropped"},
+           std::nullopt);
+  }
+  return false;
+}
+
+void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack) {
+  WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes);
+  if (auto* relay_message = std::get_if<Relay>(&message.content)) {
+    net::post(context_->dispatcher, [context = context_, conn = conn_, r = std::move(*relay_message)] {
+      relay(*context, conn, r);
+    });
+    return;
+  }
+  CommandBody body = std::move(std::get<CommandBody>(message.content));
+  if (auto* registration = std::get_if<cmd::RegisterSubject>(&body)) {
+    if (!subject_.empty() && subject_ != message.subject_id) {
+      submit(cmd::Malformed{"register_subject", "invalid_state", "this socket is registered as " + subject_},
+             ack);
+      return;
+    }
+    subject_ = message.subject_id;
+    registration->issued_token = random_hex(16);
+  }
+  submit(std::move(body), ack);
+}
+
+void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack) {
+  context_->pipeline->submit(Command{0, subject_, conn_, ack, std::move(body)});
+}
+
+void WsSession::send(std::string frame) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->queue(std::move(frame));
+  });
+}
+
+void WsSession::close_after_send(bool going_away) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), going_away] {
+    self->close_when_sent_ = true;
+    self->close_code_ = going_away ? websocket::close_code::going_away : websocket::close_code::normal;
+    if (!self->writing_) self->do_write();
+  });
+}
+
+void WsSession::queue(std::string frame) {
+  if (finished_) return;
+  if (outbox_.size() >= kMaxQueuedFrames) {
+    json_log::limited("slow_reader_closed", {{"conn", std::to_string(conn_)}, {"subject", subject_}});
+    finish();
+    return;
+  }
+  outbox_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+  if (finished_) return;
+  if (outbox_.empty()) {
+    if (close_when_sent_) {
+      writing_ = true;
+      ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) { self->finish(); });
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(outbox_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    finish();
+    return;
+  }
+  outbox_.pop_front();
+  do_write();
+}
+
+void WsSession::arm_ping(std::chrono::steady_clock::duration after) {
+  ping_timer_.expires_after(after);
+  ping_timer_.async_wait(beast::bind_front_handler(&WsSession::on_ping_timer, shared_from_this()));
+}
+
+void WsSession::on_ping_timer(beast::error_code ec) {
+  if (ec || finished_) return;
+  const auto& server = context_->config.server;
+  auto now = std::chrono::steady_clock::now();
+  auto timeout = std::chrono::milliseconds(server.ping_timeout_ms);
+  auto interval = std::chrono::milliseconds(server.ping_interval_ms);
+  if (awaiting_pong_ && now >= ping_sent_ + timeout) {  // a missed pong is a disconnect
+    json_log::limited("ping_timeout", {{"conn", std::to_string(conn_)}, {"subject", subject_}});
+    finish();
+    return;
+  }
+  if (!awaiting_pong_ && now >= ping_sent_ + interval) {
+    queue(std::string(sio::kPing));
+    ping_sent_ = now;
+    awaiting_pong_ = true;
+  }
+  auto next = awaiting_pong_ ? ping_sent_ + timeout : ping_sent_ + interval;
+  arm_ping(std::max(next - now, std::chrono::steady_clock::duration(std::chrono::milliseconds(1))));
+}
+
+void WsSession::finish() {
+  if (finished_) return;
+  finished_ = true;
+  ping_timer_.cancel();
+  outbox_.clear();
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+  if (!context_->stopping && !subject_.empty()) submit(cmd::Disconnect{}, std::nullopt);
+  net::post(context_->dispatcher, [context = context_, conn = conn_] {
+    context->registry.remove_socket(conn);
+    context->metrics.connections(context->registry.socket_count());
+  });
+}
+
+void close_all_sockets(ServerContext& context) {
+  context.registry.for_each_socket([](const std::shared_ptr<Outbound>& socket) { socket->close_after_send(true); });
+}
+
+}  // namespace cohort
