@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -118,6 +119,11 @@ int main(int argc, char** argv) {
   std::random_device device;
   pipeline.submit(Command{0, "", kNoConn, std::nullopt,
                           cmd::ServerStarted{(static_cast<std::int64_t>(device()) << 31) ^ device()}});
+  // Listen only once the restart is on record: decided by the engine, then committed.
+  std::promise<void> decided;
+  pipeline.query([&decided](const Engine&) { decided.set_value(); });
+  decided.get_future().wait();
+  writer->flush();
 
   unsigned short bound = 0;
   try {

@@ -1,10 +1,32 @@
 #include "server/registry.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace cohort {
 
+void Registry::add_socket(ConnId conn, std::weak_ptr<Outbound> socket) {
+  std::unique_lock lock(mutex_);
+  sockets_[conn] = std::move(socket);
+}
+
+void Registry::remove_socket(ConnId conn) {
+  std::unique_lock lock(mutex_);
+  sockets_.erase(conn);
+}
+
+std::size_t Registry::socket_count() const {
+  std::shared_lock lock(mutex_);
+  return sockets_.size();
+}
+
 void Registry::follow(const Event& event) {
+  if (!std::holds_alternative<ev::SubjectConnected>(event.body) &&
+      !std::holds_alternative<ev::SubjectDisconnected>(event.body) &&
+      !std::holds_alternative<ev::GameCreated>(event.body) && !std::holds_alternative<ev::GameEnded>(event.body)) {
+    return;
+  }
+  std::unique_lock lock(mutex_);
   if (const auto* connected = std::get_if<ev::SubjectConnected>(&event.body)) {
     if (connected->replaced_conn) subject_of_conn_.erase(connected->replaced_conn);
     conn_of_subject_[event.subject] = connected->conn;
@@ -15,32 +37,50 @@ void Registry::follow(const Event& event) {
     subject_of_conn_.erase(gone->conn);
   } else if (const auto* created = std::get_if<ev::GameCreated>(&event.body)) {
     rooms_[event.game] = created->players;
-  } else if (std::holds_alternative<ev::GameEnded>(event.body)) {
+  } else {
     rooms_.erase(event.game);  // the relay room closes with the game
   }
 }
 
-std::shared_ptr<Outbound> Registry::socket(ConnId conn) const {
+std::shared_ptr<Outbound> Registry::socket_locked(ConnId conn) const {
   auto it = sockets_.find(conn);
   return it == sockets_.end() ? nullptr : it->second.lock();
 }
 
+std::shared_ptr<Outbound> Registry::socket(ConnId conn) const {
+  std::shared_lock lock(mutex_);
+  return socket_locked(conn);
+}
+
 std::shared_ptr<Outbound> Registry::socket_of(const std::string& subject) const {
+  std::shared_lock lock(mutex_);
   auto it = conn_of_subject_.find(subject);
-  return it == conn_of_subject_.end() ? nullptr : socket(it->second);
+  return it == conn_of_subject_.end() ? nullptr : socket_locked(it->second);
 }
 
-int Registry::seat_of(ConnId conn, GameId game) const {
-  auto subject = subject_of_conn_.find(conn);
+std::optional<RelayRoute> Registry::route(ConnId from, GameId game) const {
+  std::shared_lock lock(mutex_);
+  auto subject = subject_of_conn_.find(from);
   auto room = rooms_.find(game);
-  if (subject == subject_of_conn_.end() || room == rooms_.end()) return -1;
+  if (subject == subject_of_conn_.end() || room == rooms_.end()) return std::nullopt;
   auto seat = std::find(room->second.begin(), room->second.end(), subject->second);
-  return seat == room->second.end() ? -1 : static_cast<int>(seat - room->second.begin());
+  if (seat == room->second.end()) return std::nullopt;
+  RelayRoute route;
+  route.seat = static_cast<int>(seat - room->second.begin());
+  for (const std::string& player : room->second) {
+    auto conn = conn_of_subject_.find(player);
+    route.sockets.push_back(conn == conn_of_subject_.end() ? nullptr : socket_locked(conn->second));
+  }
+  return route;
 }
 
-const std::vector<std::string>* Registry::players(GameId game) const {
-  auto room = rooms_.find(game);
-  return room == rooms_.end() ? nullptr : &room->second;
+std::vector<std::shared_ptr<Outbound>> Registry::all_sockets() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<Outbound>> out;
+  for (const auto& [conn, weak] : sockets_) {
+    if (auto socket = weak.lock()) out.push_back(std::move(socket));
+  }
+  return out;
 }
 
 }  // namespace cohort

@@ -1,9 +1,11 @@
 #pragma once
 // Who is where, as far as delivery is concerned: sockets by conn id, the socket holding each
-// subject, and the players of each live game. Updated from committed events in commit order,
-// and used only on the dispatcher strand (no locks).
+// subject, and the players of each live game. Written on the dispatcher strand, from committed
+// events in commit order; read there and by relays on any I/O thread (a shared lock).
 #include <map>
 #include <memory>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,29 +15,31 @@
 
 namespace cohort {
 
+// Where a relay goes: the sender's seat and every seat's socket (null when not connected).
+struct RelayRoute {
+  int seat = -1;
+  std::vector<std::shared_ptr<Outbound>> sockets;
+};
+
 class Registry {
  public:
-  void add_socket(ConnId conn, std::weak_ptr<Outbound> socket) { sockets_[conn] = std::move(socket); }
-  void remove_socket(ConnId conn) { sockets_.erase(conn); }
-  std::size_t socket_count() const { return sockets_.size(); }
+  void add_socket(ConnId conn, std::weak_ptr<Outbound> socket);
+  void remove_socket(ConnId conn);
+  std::size_t socket_count() const;
 
   // Keeps bindings and rooms in step with a committed event.
   void follow(const Event& event);
 
   std::shared_ptr<Outbound> socket(ConnId conn) const;
   std::shared_ptr<Outbound> socket_of(const std::string& subject) const;
-  // The seat of the subject held by `conn` in `game`, or -1.
-  int seat_of(ConnId conn, GameId game) const;
-  const std::vector<std::string>* players(GameId game) const;
-
-  template <class F>
-  void for_each_socket(F f) const {
-    for (const auto& [conn, weak] : sockets_) {
-      if (auto socket = weak.lock()) f(socket);
-    }
-  }
+  // Nothing when `conn` holds no seat in `game`.
+  std::optional<RelayRoute> route(ConnId from, GameId game) const;
+  std::vector<std::shared_ptr<Outbound>> all_sockets() const;
 
  private:
+  std::shared_ptr<Outbound> socket_locked(ConnId conn) const;
+
+  mutable std::shared_mutex mutex_;
   std::unordered_map<ConnId, std::weak_ptr<Outbound>> sockets_;
   std::unordered_map<std::string, ConnId> conn_of_subject_;
   std::unordered_map<ConnId, std::string> subject_of_conn_;

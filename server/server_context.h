@@ -25,7 +25,7 @@ struct ServerContext {
   boost::asio::strand<boost::asio::io_context::executor_type> dispatcher;
   Config config;
   std::string admin_token;
-  Registry registry;  // dispatcher only
+  Registry registry;  // written on the dispatcher; read by relays anywhere
   Metrics metrics;
   LogWriter* writer = nullptr;
   Pipeline* pipeline = nullptr;

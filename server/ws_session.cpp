@@ -25,40 +25,36 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
+// Relays go from the receiving socket's thread straight to the target sockets' strands.
 void relay(ServerContext& context, ConnId from, const Relay& message) {
-  int seat = context.registry.seat_of(from, message.game);
-  auto sender = context.registry.socket(from);
-  if (seat < 0) {
-    if (sender) {
-      sender->send(sio::event_frame(
-          "error", R"({"code":"not_in_game","message":"this socket holds no seat in game )" +
-                       std::to_string(message.game) + R"(","event":")" +
-                       (message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action") +
-                       "\"}"));
+  auto route = context.registry.route(from, message.game);
+  if (!route) {
+    if (auto sender = context.registry.socket(from)) {
+      JsonObject error;
+      error.str("code", "not_in_game")
+          .str("message", "this socket holds no seat in game " + std::to_string(message.game))
+          .str("event", message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action");
+      sender->send(sio::event_frame("error", error.text()));
     }
     return;
   }
-  const auto& players = *context.registry.players(message.game);
-  auto game = std::to_string(message.game);
   if (message.kind == Relay::Kind::webrtc_signal) {
-    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(players.size())) return;
-    auto target = context.registry.socket_of(players[static_cast<std::size_t>(message.target_player)]);
+    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(route->sockets.size())) return;
+    const auto& target = route->sockets[static_cast<std::size_t>(message.target_player)];
     if (!target) return;
     JsonObject args;
-    args.str("type", message.type).num("from_player_id", seat).num("game_id", message.game).raw("payload", message.data_json);
+    args.str("type", message.type).num("from_player_id", route->seat).num("game_id", message.game).raw("payload", message.data_json);
     target->send(sio::event_frame("webrtc_signal", args.text()));
     context.metrics.relayed();
     return;
   }
   JsonObject args;
-  args.num("player_id", seat).raw("action", message.data_json).num("frame_number", message.frame_number);
+  args.num("player_id", route->seat).raw("action", message.data_json).num("frame_number", message.frame_number);
   std::string frame = sio::event_frame("pyodide_other_player_action", args.text());
-  for (std::size_t other = 0; other < players.size(); ++other) {
-    if (static_cast<int>(other) == seat) continue;
-    if (auto target = context.registry.socket_of(players[other])) {
-      target->send(frame);
-      context.metrics.relayed();
-    }
+  for (std::size_t other = 0; other < route->sockets.size(); ++other) {
+    if (static_cast<int>(other) == route->seat || !route->sockets[other]) continue;
+    route->sockets[other]->send(frame);
+    context.metrics.relayed();
   }
 }
 
@@ -167,10 +163,8 @@ bool WsSession::within_rate_limit() {
 
 void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack) {
   WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes);
-  if (auto* relay_message = std::get_if<Relay>(&message.content)) {
-    net::post(context_->dispatcher, [context = context_, conn = conn_, r = std::move(*relay_message)] {
-      relay(*context, conn, r);
-    });
+  if (const auto* relay_message = std::get_if<Relay>(&message.content)) {
+    relay(*context_, conn_, *relay_message);
     return;
   }
   CommandBody body = std::move(std::get<CommandBody>(message.content));
@@ -280,7 +274,7 @@ void WsSession::finish() {
 }
 
 void close_all_sockets(ServerContext& context) {
-  context.registry.for_each_socket([](const std::shared_ptr<Outbound>& socket) { socket->close_after_send(true); });
+  for (const auto& socket : context.registry.all_sockets()) socket->close_after_send(true);
 }
 
 }  // namespace cohort
