@@ -228,9 +228,10 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
   bool all_started = wait_until(io, [&] { return totals.started >= participants; }, std::chrono::seconds(60));
   double match_seconds = std::chrono::duration<double>(Clock::now() - burst_start).count();
 
-  double relay_rate = 0, cpu_percent = 0;
+  double relay_rate = 0, cpu_percent = 0, generator_percent = 0;
   if (participants <= 1000 && play_seconds > 0) {
     double cpu_before = usage(server.pid).second;
+    double own_before = usage(getpid()).second;
     auto play_start = Clock::now();
     std::int64_t relayed_before = totals.relayed;
     int ticks_per_second = 1000;  // spread each player's actions over the second
@@ -243,6 +244,7 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
     double elapsed = std::chrono::duration<double>(Clock::now() - play_start).count();
     relay_rate = static_cast<double>(totals.relayed - relayed_before) / elapsed;
     cpu_percent = 100.0 * (usage(server.pid).second - cpu_before) / elapsed;
+    generator_percent = 100.0 * (usage(getpid()).second - own_before) / elapsed;
   }
   int failed = totals.failed.load();  // before the stop, which ends every socket
   kill(server.pid, SIGTERM);
@@ -254,13 +256,15 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
 
   std::printf("participants=%d connected_registered=%s failed=%d matched=%d matched_per_s=%.0f "
               "join_to_start_p50_ms=%.2f join_to_start_p99_ms=%.2f relayed_per_s=%.0f relay_p50_ms=%.3f "
-              "relay_p99_ms=%.3f rss_per_participant_kib=%.1f server_cpu_percent_playing=%.0f all_started=%s\n",
+              "relay_p99_ms=%.3f rss_per_participant_kib=%.1f server_cpu_percent_playing=%.0f "
+              "generator_cpu_percent_playing=%.0f all_started=%s\n",
               participants, all_ready ? "yes" : "no", failed, totals.started.load(),
               totals.started / match_seconds,
               bench::percentile(totals.join_to_start_us, 50) / 1000.0,
               bench::percentile(totals.join_to_start_us, 99) / 1000.0, relay_rate,
               bench::percentile(totals.relay_us, 50) / 1000.0, bench::percentile(totals.relay_us, 99) / 1000.0,
-              static_cast<double>(held_rss - idle_rss) / participants, cpu_percent, all_started ? "yes" : "no");
+              static_cast<double>(held_rss - idle_rss) / participants, cpu_percent, generator_percent,
+              all_started ? "yes" : "no");
   std::fflush(stdout);
 }
 
