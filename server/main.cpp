@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <future>
 #include <random>
+#include <sys/resource.h>
 #include <thread>
 
 #include "replay-tool/rebuild.h"
@@ -21,6 +22,18 @@ namespace net = boost::asio;
 using namespace cohort;
 
 namespace {
+
+// One descriptor per participant: a stock shell's 1024 would cap a study near a thousand.
+rlim_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
 
 std::string random_token() {
   std::random_device device;
@@ -133,12 +146,14 @@ int main(int argc, char** argv) {
     pipeline.stop();
     return 1;
   }
+  rlim_t open_files = raise_open_file_limit();
   json_log::line("started", {{"experiment_id", config.experiment.experiment_id},
                              {"db", config.server.db},
                              {"address", address},
                              {"port", std::to_string(bound)},
                              {"last_seq", std::to_string(writer->last_committed())},
-                             {"violations_in_log", std::to_string(past_violations)}});
+                             {"violations_in_log", std::to_string(past_violations)},
+                             {"open_file_limit", std::to_string(open_files)}});
   if (config.server.admin_token.empty()) json_log::line("admin_token", {{"token", token}});
 
   net::signal_set signals(io, SIGINT, SIGTERM);
