@@ -31,6 +31,15 @@ struct SessionRow {
   std::int64_t pause_count = 0;
   std::int64_t total_pause_ms = 0;
 
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id), v("scene", s.scene), v("subject_id", s.subject_id), v("player_id", s.player_id);
+    v("partner_subject_ids", s.partner_subject_ids), v("matched_at", s.matched_at), v("started_at", s.started_at);
+    v("ended_at", s.ended_at), v("waited_ms", s.waited_ms), v("ended", s.ended);
+    v("termination_reason", s.termination_reason), v("termination_frame", s.termination_frame);
+    v("completed_episodes", s.completed_episodes), v("excluded_reason", s.excluded_reason);
+    v("disconnected_player_id", s.disconnected_player_id), v("pause_count", s.pause_count);
+    v("total_pause_ms", s.total_pause_ms);
+  }
   bool is_partial() const { return ended && termination_reason != "normal"; }
   // ended_at - started_at, or ended_at - matched_at for a game that never started.
   std::optional<Millis> duration_ms() const;
@@ -45,6 +54,7 @@ class Analytics {
   bool operator==(const Analytics&) const = default;
 
  private:
+  friend struct SnapshotCodec;
   std::unordered_map<std::string, Millis> joined_at_;  // subject -> when it last entered a waitroom
   std::map<GameId, std::vector<SessionRow>> rows_;
   std::map<GameId, Millis> paused_at_;

@@ -32,6 +32,7 @@ class Audit {
   std::size_t violation_count() const { return violations_.size(); }
 
  private:
+  friend struct SnapshotCodec;
   void flag(Seq seq, int invariant, std::string detail);
   void check_position(Seq seq, Seq causation);
   void check_subject(Seq seq, const SessionMap& state, const std::string& id);

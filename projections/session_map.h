@@ -40,6 +40,13 @@ struct Subject {
   Millis reunion_deadline = 0;  // group_reunion: earlier partners awaited until then, 0 = not waiting for them
   std::vector<std::string> last_partners;  // the other players of the last game that ended
 
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("id", s.id), v("state", s.state), v("scene", s.scene), v("game", s.game), v("player", s.player);
+    v("last_game", s.last_game), v("resume_token", s.resume_token), v("rtt_ms", s.rtt_ms);
+    v("connected", s.connected), v("conn", s.conn), v("waiting_since", s.waiting_since);
+    v("wait_deadline", s.wait_deadline), v("reunion_deadline", s.reunion_deadline);
+    v("last_partners", s.last_partners);
+  }
   bool operator==(const Subject&) const = default;
 };
 
@@ -60,6 +67,13 @@ struct Game {
   DeadlineKind deadline_kind = DeadlineKind::countdown_end;
   Millis deadline = 0;  // the game's one pending deadline, 0 = none
 
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("id", s.id), v("scene", s.scene), v("status", s.status), v("players", s.players), v("seed", s.seed);
+    v("created_at", s.created_at), v("started_at", s.started_at), v("episodes", s.episodes);
+    v("validated", s.validated), v("reconnected", s.reconnected), v("pause_cause", s.pause_cause);
+    v("pause_frame", s.pause_frame), v("paused_at", s.paused_at), v("deadline_kind", s.deadline_kind);
+    v("deadline", s.deadline);
+  }
   bool operator==(const Game&) const = default;
 };
 

@@ -81,6 +81,20 @@ void Writer::operator()(std::string_view k, const std::vector<std::string>& valu
   }
 }
 
+void Writer::operator()(std::string_view k, const std::vector<bool>& value) {
+  key(k);
+  for (bool bit : value) out_.push_back(bit ? '1' : '0');
+}
+
+void Reader::operator()(std::string_view key, std::vector<bool>& value) {
+  std::string_view raw = take(key);
+  value.clear();
+  for (char c : raw) {
+    if (c != '0' && c != '1') throw FieldError("field '" + std::string(key) + "' is not a list of 0 and 1");
+    value.push_back(c == '1');
+  }
+}
+
 void Reader::advance() {
   has_current_ = !rest_.empty();
   if (!has_current_) {

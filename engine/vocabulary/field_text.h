@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace cohort::field_text {
@@ -25,9 +26,17 @@ class Writer {
   void operator()(std::string_view key, std::int64_t value);
   void operator()(std::string_view key, bool value);
   void operator()(std::string_view key, const std::vector<std::string>& value);
+  void operator()(std::string_view key, const std::vector<bool>& value);
   template <class T>
   void operator()(std::string_view key, const std::optional<T>& value) {
     if (value) (*this)(key, *value);
+  }
+  // Narrower integers and enums travel as their int64 value.
+  template <class T>
+    requires((std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, std::int64_t>) ||
+             std::is_enum_v<T>)
+  void operator()(std::string_view k, const T& value) {
+    (*this)(k, static_cast<std::int64_t>(value));
   }
 
  private:
@@ -42,6 +51,15 @@ class Reader {
   void operator()(std::string_view key, std::int64_t& value);
   void operator()(std::string_view key, bool& value);
   void operator()(std::string_view key, std::vector<std::string>& value);
+  void operator()(std::string_view key, std::vector<bool>& value);
+  template <class T>
+    requires((std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, std::int64_t>) ||
+             std::is_enum_v<T>)
+  void operator()(std::string_view k, T& value) {
+    std::int64_t wide = 0;
+    (*this)(k, wide);
+    value = static_cast<T>(wide);
+  }
   template <class T>
   void operator()(std::string_view key, std::optional<T>& value) {
     if (current_key_ != key) {

@@ -1,0 +1,23 @@
+#pragma once
+// A snapshot of every projection (session map, analytics, audit) as text, so that a restart
+// replays only the records after it. The format is versioned; a snapshot this build cannot
+// read is refused (SnapshotError) and the caller rebuilds from the whole log instead.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "projections/projector.h"
+
+namespace cohort {
+
+inline constexpr int kSnapshotVersion = 1;
+
+struct SnapshotError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string snapshot_of(const Projector& projector);
+// `projector` must be fresh, built on the same experiment.
+void restore_snapshot(Projector& projector, std::string_view text);
+
+}  // namespace cohort
