@@ -145,7 +145,7 @@ ServerSettings read_server(const Value& value) {
   s.rate_limit_per_s = static_cast<int>(r.integer("rate_limit_per_s", s.rate_limit_per_s, 1, 100000));
   s.ping_interval_ms = static_cast<int>(r.integer("ping_interval_ms", s.ping_interval_ms, 100, 3600000));
   s.ping_timeout_ms = static_cast<int>(r.integer("ping_timeout_ms", s.ping_timeout_ms, 100, 3600000));
-  s.snapshot_every = static_cast<int>(r.integer("snapshot_every", s.snapshot_every, 100, 100000000));
+  s.snapshot_every = static_cast<int>(r.integer("snapshot_every", s.snapshot_every, 10, 100000000));
   r.finish();
   return s;
 }

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <thread>
 
+#include "projections/snapshot.h"
 #include "replay-tool/rebuild.h"
 #include "server/json_log.h"
 #include "server/server_context.h"
@@ -92,13 +93,24 @@ int main(int argc, char** argv) {
   auto context = std::make_shared<ServerContext>(io, config, token);
   std::unique_ptr<LogWriter> writer;
   Projector projector(experiment);
+  Seq snapshot_seq = 0;
   try {
     writer = std::make_unique<LogWriter>(LogWriter::Options{
         config.server.db, config.server.durability, config.json, [context](const CommitStats& stats) {
           context->metrics.committed(stats.records, std::chrono::duration<double>(stats.duration).count(), stats.ok);
         }});
     LogReader reader(config.server.db);
-    rebuild(reader, projector);  // the state where the last run left it
+    // The state where the last run left it: from the newest snapshot, else from the start.
+    if (auto snapshot = reader.latest_snapshot("projections")) {
+      try {
+        restore_snapshot(projector, snapshot->data);
+        snapshot_seq = snapshot->seq;
+      } catch (const SnapshotError& error) {
+        json_log::line("snapshot_ignored", {{"seq", std::to_string(snapshot->seq)}, {"reason", error.what()}});
+        projector = Projector(experiment);
+      }
+    }
+    rebuild(reader, projector, snapshot_seq + 1);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cohort-server: %s\n", error.what());
     return 1;
@@ -127,7 +139,8 @@ int main(int argc, char** argv) {
                           json_log::line("commit_failed", {{"error", error}, {"action", "stopping: the log is the truth"}});
                           exit_code = 3;
                           io.stop();
-                        }});
+                        }},
+                    config.server.snapshot_every);
   context->pipeline = &pipeline;
   std::random_device device;
   pipeline.submit(Command{0, "", kNoConn, std::nullopt,
@@ -153,7 +166,8 @@ int main(int argc, char** argv) {
                              {"port", std::to_string(bound)},
                              {"last_seq", std::to_string(writer->last_committed())},
                              {"violations_in_log", std::to_string(past_violations)},
-                             {"open_file_limit", std::to_string(open_files)}});
+                             {"open_file_limit", std::to_string(open_files)},
+                             {"snapshot_seq", std::to_string(snapshot_seq)}});
   if (config.server.admin_token.empty()) json_log::line("admin_token", {{"token", token}});
 
   net::signal_set signals(io, SIGINT, SIGTERM);

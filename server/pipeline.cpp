@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "engine/vocabulary/record_codec.h"
+#include "projections/snapshot.h"
 #include "server/json_log.h"
 
 namespace cohort {
@@ -15,8 +16,13 @@ Millis wall_clock_ms() {
 
 }  // namespace
 
-Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks)
-    : engine_(std::move(engine)), writer_(writer), metrics_(metrics), hooks_(std::move(hooks)) {
+Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every)
+    : engine_(std::move(engine)),
+      writer_(writer),
+      metrics_(metrics),
+      hooks_(std::move(hooks)),
+      snapshot_every_(snapshot_every),
+      snapshot_seq_(engine_.projections().last_seq) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -113,6 +119,12 @@ void Pipeline::execute(Command command) {
     }
     hooks_.deliver(std::move(events));
   });
+
+  // Queued right after this command's records, the snapshot holds exactly their state.
+  if (engine_.projections().last_seq - snapshot_seq_ >= snapshot_every_) {
+    snapshot_seq_ = engine_.projections().last_seq;
+    writer_.save_snapshot({"projections", snapshot_of(engine_.projections())}, nullptr);
+  }
 
   std::optional<Millis> earliest;
   if (auto due = engine_.state().earliest_deadline()) earliest = due->at;

@@ -28,7 +28,8 @@ class Pipeline {
     std::function<void(const std::string&)> fatal;
   };
 
-  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks);
+  // Every `snapshot_every` records a snapshot of the projections goes to the log.
+  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every);
   ~Pipeline();
 
   // Any thread. The command's `at` is set when the engine takes it.
@@ -53,6 +54,8 @@ class Pipeline {
   bool stopping_ = false;
   Millis last_at_ = 0;
   std::optional<Millis> armed_;
+  int snapshot_every_;
+  Seq snapshot_seq_;
   std::thread thread_;
 };
 

@@ -189,12 +189,13 @@ test('every error code reaches the socket', async () => {
 });
 
 test('kill -9 mid-game: both reconnect with their tokens and the game resumes, audit clean', async () => {
-  const s = await server(experiment(gameScene({ reconnection_timeout_ms: 10000 })));
+  const s = await server(experiment(gameScene({ reconnection_timeout_ms: 10000 }), { snapshot_every: 10 }));
   const [a, b, game] = await startedPair(s, 'k-a', 'k-b');
   const tokens = [a.token, b.token];
   await s.kill9();
   a.close(); b.close();
   await s.start();
+  assert.notEqual(s.stderr.match(/"snapshot_seq":"(\d+)"/)[1], '0', 'the restart began from a snapshot');
   const a2 = await participant(s, 'k-a', tokens[0]);
   const b2 = await participant(s, 'k-b', tokens[1]);
   assert.equal((await a2.waitFor('session_restored')).game_id, game);
@@ -232,4 +233,21 @@ test('HTTP: healthz, metrics, 401 without the token, 400 for polling', async () 
   const polling = await s.get('/socket.io/?EIO=4&transport=polling', null);
   assert.equal(polling.status, 400);
   assert.match(polling.body, /websocket/);
+});
+
+test('a damaged snapshot is ignored: the restart replays the whole log and loses nothing', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const s = await server(experiment(gameScene({ reconnection_timeout_ms: 10000 }), { snapshot_every: 10 }));
+  const [a, b, game] = await startedPair(s, 'snap-a', 'snap-b');
+  const before = await s.state();
+  await s.kill9();
+  a.close(); b.close();
+  execFileSync('sqlite3', [s.db, "UPDATE snapshots SET data = CAST('kind=header version=1 garbage' AS BLOB)"]);
+  await s.start();
+  assert.match(s.stderr, /"event":"snapshot_ignored"/);
+  assert.match(s.stderr, /"snapshot_seq":"0"/);
+  const after = await s.state();
+  assert.equal(after.games[String(game)].status, 'paused');  // the restart paused it, as it would have
+  assert.deepEqual(Object.keys(after.subjects).sort(), Object.keys(before.subjects).sort());
+  assert.deepEqual(await s.audit(), { ok: true, violations: [] });
 });
