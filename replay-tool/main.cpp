@@ -1,14 +1,28 @@
-// cohort-replay: the offline tool over a Cohort log (PROTOCOL.md section 6).
+// cohort-replay: the offline tool over a Cohort log (PROTOCOL.md section 6). It opens logs
+// read-only: it works on a copy or on the live file while the server runs.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <fstream>
 
+#include "engine/vocabulary/record_codec.h"
+#include "projections/sessions_export.h"
+#include "projections/state_json.h"
+#include "replay-tool/log_experiment.h"
+#include "replay-tool/rebuild.h"
+#include "replay-tool/state_table.h"
 #include "replay-tool/verify.h"
+#include "server/config.h"
 #include "store/store_error.h"
+
+using namespace cohort;
 
 namespace {
 
+// Exit codes beyond PROTOCOL.md's 0 and 1: 2 for a bad command line or a log that cannot be read.
+constexpr int kCannotRun = 2;
+
 int run_verify(const std::string& log) {
-  cohort::VerifyReport report = cohort::verify_log(log);
+  VerifyReport report = verify_log(log);
   if (report.first_fault) {
     std::printf("unsound: %s\n", report.first_fault->c_str());
     return 1;
@@ -17,27 +31,87 @@ int run_verify(const std::string& log) {
   return 0;
 }
 
+int run_state(const std::string& log, const std::string& at, bool json) {
+  OpenedLog opened = open_log(log);
+  Seq to = opened.reader->last_seq();
+  if (!at.empty()) {
+    if (at.find_first_not_of("0123456789") == std::string::npos) {
+      to = std::min<Seq>(std::stoll(at), to);
+    } else if (auto time = parse_utc_time(at)) {
+      to = opened.reader->last_at_or_before(*time);
+    } else {
+      std::fprintf(stderr, "cohort-replay: --at takes a seq or a UTC time like 2026-11-22T14:05:00Z\n");
+      return kCannotRun;
+    }
+  }
+  Projector projector(opened.experiment);
+  projector.auditing = false;
+  rebuild(*opened.reader, projector, 1, to);
+  std::string out = json ? state_json(projector.map, projector.last_seq) + "\n" : state_table(projector.map, projector.last_seq);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+int run_export(const std::string& log, const std::string& format, const std::string& out_path) {
+  OpenedLog opened = open_log(log);
+  Projector projector(opened.experiment);
+  projector.auditing = false;
+  rebuild(*opened.reader, projector);
+  std::string text = sessions_export(projector.analytics, *opened.experiment,
+                                     format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv);
+  if (out_path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  std::ofstream out(out_path, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::fprintf(stderr, "cohort-replay: cannot write %s\n", out_path.c_str());
+    return kCannotRun;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"cohort-replay: replay, audit and export a Cohort log"};
   app.require_subcommand(1);
-  std::string log;
+  std::string log, at, format = "csv", out;
+  bool json = false, sessions = false;
+
   auto* verify = app.add_subcommand("verify", "gap-free positions, checksums, schema version; exit 1 if not sound");
   verify->add_option("LOG", log, "the log file")->required();
+
+  auto* state = app.add_subcommand("state", "the session map after a record (default: the last)");
+  state->add_option("LOG", log, "the log file")->required();
+  state->add_option("--at", at, "a seq, or a UTC time (the last record at or before it)");
+  state->add_flag("--json", json, "the JSON of GET /admin/state");
+
+  auto* export_command = app.add_subcommand("export", "one row per player per game");
+  export_command->add_option("LOG", log, "the log file")->required();
+  export_command->add_flag("--sessions", sessions, "the sessions export (PROTOCOL.md 6)")->required();
+  export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  export_command->add_option("--out", out, "write to this file instead of stdout");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
     return app.exit(help);
   } catch (const CLI::ParseError& error) {
     std::fprintf(stderr, "cohort-replay: %s (see --help)\n", error.what());
-    return 2;
+    return kCannotRun;
   }
   try {
     if (*verify) return run_verify(log);
-  } catch (const cohort::StoreError& error) {
+    if (*state) return run_state(log, at, json);
+    if (*export_command) return run_export(log, format, out);
+  } catch (const StoreError& error) {
     std::fprintf(stderr, "cohort-replay: %s\n", error.what());
-    return 2;
+  } catch (const ConfigError& error) {
+    std::fprintf(stderr, "cohort-replay: %s\n", error.what());
+  } catch (const CodecError& error) {
+    std::fprintf(stderr, "cohort-replay: %s: %s\n", log.c_str(), error.what());
   }
-  return 2;
+  return kCannotRun;
 }

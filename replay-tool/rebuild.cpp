@@ -4,9 +4,10 @@
 
 namespace cohort {
 
-void rebuild(LogReader& reader, Projector& projector, Seq from) {
+void rebuild(LogReader& reader, Projector& projector, Seq from, Seq to) {
   bool in_command = false;
   reader.scan(from, [&](const RecordView& record, std::uint64_t) {
+    if (record.seq > to) return false;
     if (record.kind == RecordKind::command) {
       if (in_command) projector.end_command();
       projector.begin_command(record.seq, record.subject);
