@@ -10,6 +10,7 @@
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
 #include "replay-tool/state_table.h"
+#include "replay-tool/trace.h"
 #include "replay-tool/verify.h"
 #include "server/config.h"
 #include "store/store_error.h"
@@ -52,6 +53,15 @@ int run_state(const std::string& log, const std::string& at, bool json) {
   return 0;
 }
 
+int run_trace(const std::string& log, const TraceTarget& target, bool json) {
+  OpenedLog opened = open_log(log);
+  trace(*opened.reader, target, [&](const RecordView& record) {
+    std::string line = (json ? trace_json(record) : trace_line(record)) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  });
+  return 0;
+}
+
 int run_export(const std::string& log, const std::string& format, const std::string& out_path) {
   OpenedLog opened = open_log(log);
   Projector projector(opened.experiment);
@@ -88,6 +98,14 @@ int main(int argc, char** argv) {
   state->add_option("--at", at, "a seq, or a UTC time (the last record at or before it)");
   state->add_flag("--json", json, "the JSON of GET /admin/state");
 
+  TraceTarget target;
+  auto* trace_command = app.add_subcommand("trace", "every command and event that touched a subject or a game");
+  trace_command->add_option("LOG", log, "the log file")->required();
+  auto* by_subject = trace_command->add_option("--subject", target.subject, "a subject id");
+  auto* by_game = trace_command->add_option("--game", target.game, "a game id");
+  by_subject->excludes(by_game);
+  trace_command->add_flag("--json", json, "JSON lines");
+
   auto* export_command = app.add_subcommand("export", "one row per player per game");
   export_command->add_option("LOG", log, "the log file")->required();
   export_command->add_flag("--sessions", sessions, "the sessions export (PROTOCOL.md 6)")->required();
@@ -106,6 +124,13 @@ int main(int argc, char** argv) {
     if (*verify) return run_verify(log);
     if (*state) return run_state(log, at, json);
     if (*export_command) return run_export(log, format, out);
+    if (*trace_command) {
+      if (target.subject.empty() && target.game == kNoGame) {
+        std::fprintf(stderr, "cohort-replay: trace needs --subject ID or --game ID\n");
+        return kCannotRun;
+      }
+      return run_trace(log, target, json);
+    }
   } catch (const StoreError& error) {
     std::fprintf(stderr, "cohort-replay: %s\n", error.what());
   } catch (const ConfigError& error) {

@@ -7,6 +7,7 @@
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
 #include "replay-tool/state_table.h"
+#include "replay-tool/trace.h"
 #include "server/config.h"
 #include "store/log_writer.h"
 #include "store/store_error.h"
@@ -78,4 +79,36 @@ TEST_CASE("UTC times for --at") {
   CHECK_FALSE(parse_utc_time("yesterday"));
   CHECK_FALSE(parse_utc_time("2026-11-22 14:05"));
   CHECK(format_utc_time(1795356300250) == "2026-11-22T14:05:00.250Z");
+}
+
+TEST_CASE("trace of a subject: its own records and its games' events, nobody else's") {
+  TempDir dir;
+  Harness h(std::make_shared<Experiment>(demo_config().experiment));
+  h.start_game({"alice", "bob"});
+  h.start_game({"carol", "dave"});
+  h.send("bob", cmd::LeaveGame{});
+  std::string path = write_fixture(dir, h);
+  OpenedLog opened = open_log(path);
+
+  std::vector<std::string> types;
+  Seq previous = 0;
+  trace(*opened.reader, TraceTarget{"alice", kNoGame}, [&](const RecordView& record) {
+    CHECK((record.subject == "alice" || (record.subject.empty() && record.game == 1)));
+    CHECK(record.seq > previous);
+    previous = record.seq;
+    types.emplace_back(record.type);
+  });
+  for (const char* expected : {"register_subject", "game_created", "game_started", "game_ended"}) {
+    CHECK(std::find(types.begin(), types.end(), expected) != types.end());
+  }
+  std::size_t game_two = 0;
+  trace(*opened.reader, TraceTarget{"", 2}, [&](const RecordView& record) {
+    CHECK(record.game == 2);
+    ++game_two;
+  });
+  CHECK(game_two >= 2);  // created and started
+  RecordView sample{7, 1795356300250, RecordKind::event, "game_ended", 1, "", 3, 1, 5, "reason=normal"};
+  CHECK(trace_line(sample) == "7  2026-11-22T14:05:00.250Z  event  game_ended  game=3  reason=normal");
+  CHECK(trace_json(sample) ==
+        R"({"seq":7,"at":1795356300250,"time":"2026-11-22T14:05:00.250Z","kind":"event","type":"game_ended","game":3,"causation":5,"payload":"reason=normal"})");
 }
