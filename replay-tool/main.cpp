@@ -9,6 +9,7 @@
 #include "projections/state_json.h"
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
+#include "replay-tool/rerun.h"
 #include "replay-tool/state_table.h"
 #include "replay-tool/trace.h"
 #include "replay-tool/verify.h"
@@ -62,6 +63,17 @@ int run_trace(const std::string& log, const TraceTarget& target, bool json) {
   return 0;
 }
 
+int run_rerun(const std::string& log) {
+  OpenedLog opened = open_log(log);
+  RerunResult result = rerun(*opened.reader, opened.experiment);
+  if (result.first_difference) {
+    std::printf("differs: %s\n", result.first_difference->c_str());
+    return 1;
+  }
+  std::printf("same: %lld commands decide the logged events\n", static_cast<long long>(result.commands));
+  return 0;
+}
+
 int run_export(const std::string& log, const std::string& format, const std::string& out_path) {
   OpenedLog opened = open_log(log);
   Projector projector(opened.experiment);
@@ -106,6 +118,9 @@ int main(int argc, char** argv) {
   by_subject->excludes(by_game);
   trace_command->add_flag("--json", json, "JSON lines");
 
+  auto* rerun_command = app.add_subcommand("rerun", "re-decide the journaled commands with this build; exit 1 at the first difference");
+  rerun_command->add_option("LOG", log, "the log file")->required();
+
   auto* export_command = app.add_subcommand("export", "one row per player per game");
   export_command->add_option("LOG", log, "the log file")->required();
   export_command->add_flag("--sessions", sessions, "the sessions export (PROTOCOL.md 6)")->required();
@@ -124,6 +139,7 @@ int main(int argc, char** argv) {
     if (*verify) return run_verify(log);
     if (*state) return run_state(log, at, json);
     if (*export_command) return run_export(log, format, out);
+    if (*rerun_command) return run_rerun(log);
     if (*trace_command) {
       if (target.subject.empty() && target.game == kNoGame) {
         std::fprintf(stderr, "cohort-replay: trace needs --subject ID or --game ID\n");

@@ -6,6 +6,7 @@
 #include "projections/state_json.h"
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
+#include "replay-tool/rerun.h"
 #include "replay-tool/state_table.h"
 #include "replay-tool/trace.h"
 #include "server/config.h"
@@ -111,4 +112,37 @@ TEST_CASE("trace of a subject: its own records and its games' events, nobody els
   CHECK(trace_line(sample) == "7  2026-11-22T14:05:00.250Z  event  game_ended  game=3  reason=normal");
   CHECK(trace_json(sample) ==
         R"({"seq":7,"at":1795356300250,"time":"2026-11-22T14:05:00.250Z","kind":"event","type":"game_ended","game":3,"causation":5,"payload":"reason=normal"})");
+}
+
+TEST_CASE("rerun: the same build decides the logged events; an engine that decided otherwise is named") {
+  TempDir dir;
+  Harness h(std::make_shared<Experiment>(demo_config().experiment));
+  h.start_game({"alice", "bob"});
+  h.send("alice", cmd::MidGameExclusion{1, "tab_hidden", 20});
+  std::string path = write_fixture(dir, h);
+  OpenedLog opened = open_log(path);
+  RerunResult same = rerun(*opened.reader, opened.experiment);
+  CHECK_FALSE(same.first_difference);
+  CHECK(same.commands == static_cast<Seq>(h.commands.size()));
+
+  // A log whose events were decided by an engine with another countdown than the config says.
+  std::string variant_path = dir.file("variant.db");
+  {
+    Experiment variant = demo_config().experiment;
+    variant.scenes[1].countdown_ms = 0;
+    LogWriter writer({variant_path, Durability::normal, demo_config().json, nullptr});
+    Engine engine(std::make_shared<Experiment>(variant));
+    for (const Command& command : h.commands) {
+      AppendRequest request;
+      request.command = to_record(command);
+      for (const Event& event : engine.execute(command)) request.events.push_back(to_record(event));
+      writer.append(std::move(request), nullptr);
+    }
+    writer.flush();
+  }
+  OpenedLog variant = open_log(variant_path);
+  RerunResult differs = rerun(*variant.reader, variant.experiment);
+  REQUIRE(differs.first_difference);
+  CHECK_THAT(*differs.first_difference, Catch::Contains("logged game_created game=1") &&
+                                            Catch::Contains("countdown_deadline=0, now game_created"));
 }
