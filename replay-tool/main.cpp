@@ -7,6 +7,7 @@
 #include "engine/vocabulary/record_codec.h"
 #include "projections/sessions_export.h"
 #include "projections/state_json.h"
+#include "replay-tool/audit_report.h"
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
 #include "replay-tool/rerun.h"
@@ -60,6 +61,18 @@ int run_trace(const std::string& log, const TraceTarget& target, bool json) {
     std::string line = (json ? trace_json(record) : trace_line(record)) + "\n";
     std::fwrite(line.data(), 1, line.size(), stdout);
   });
+  return 0;
+}
+
+int run_audit(const std::string& log) {
+  OpenedLog opened = open_log(log);
+  AuditReport report = audit_log(*opened.reader, opened.experiment);
+  std::fwrite(report.text.data(), 1, report.text.size(), stdout);
+  if (report.violations) {
+    std::printf("%zu violations\n", report.violations);
+    return 1;
+  }
+  std::printf("no violation in %lld records\n", static_cast<long long>(opened.reader->last_seq()));
   return 0;
 }
 
@@ -118,6 +131,9 @@ int main(int argc, char** argv) {
   by_subject->excludes(by_game);
   trace_command->add_flag("--json", json, "JSON lines");
 
+  auto* audit_command = app.add_subcommand("audit", "check the invariants after every event; exit 1 if any is broken");
+  audit_command->add_option("LOG", log, "the log file")->required();
+
   auto* rerun_command = app.add_subcommand("rerun", "re-decide the journaled commands with this build; exit 1 at the first difference");
   rerun_command->add_option("LOG", log, "the log file")->required();
 
@@ -140,6 +156,7 @@ int main(int argc, char** argv) {
     if (*state) return run_state(log, at, json);
     if (*export_command) return run_export(log, format, out);
     if (*rerun_command) return run_rerun(log);
+    if (*audit_command) return run_audit(log);
     if (*trace_command) {
       if (target.subject.empty() && target.game == kNoGame) {
         std::fprintf(stderr, "cohort-replay: trace needs --subject ID or --game ID\n");

@@ -4,6 +4,7 @@
 
 #include "engine/vocabulary/record_codec.h"
 #include "projections/state_json.h"
+#include "replay-tool/audit_report.h"
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
 #include "replay-tool/rerun.h"
@@ -145,4 +146,47 @@ TEST_CASE("rerun: the same build decides the logged events; an engine that decid
   REQUIRE(differs.first_difference);
   CHECK_THAT(*differs.first_difference, Catch::Contains("logged game_created game=1") &&
                                             Catch::Contains("countdown_deadline=0, now game_created"));
+}
+
+TEST_CASE("audit finds the stale entry a faulty decider left, and rerun names the same command") {
+  TempDir dir;
+  Harness h(std::make_shared<Experiment>(demo_config().experiment));
+  h.start_game({"alice", "bob"});
+  h.disconnect("bob");
+  h.join("carol");
+  // The log as a decider with a routing bug would have written it: on bob's disconnect it
+  // moves bob on to the next scene without ending his game.
+  std::string path = dir.file("buggy.db");
+  Seq buggy_seq = 0;
+  {
+    LogWriter writer({path, Durability::normal, demo_config().json, nullptr});
+    auto experiment = std::make_shared<Experiment>(demo_config().experiment);
+    Engine engine(experiment);
+    Seq next_seq = 1;
+    for (const Command& command : h.commands) {
+      AppendRequest request;
+      request.command = to_record(command);
+      std::vector<Event> events = engine.execute(command);
+      if (std::holds_alternative<cmd::Disconnect>(command.body) && command.subject == "bob") {
+        const Subject& bob = h.subject("bob");
+        events = {Event{command.at, "bob", kNoGame, kNoScene, ev::SubjectDisconnected{h.conn("bob")}},
+                  Event{command.at, "bob", kNoGame, bob.scene + 1, ev::SubjectAdvanced{}}};
+        buggy_seq = next_seq + 2;  // the command, then its two events
+      }
+      next_seq += 1 + static_cast<Seq>(events.size());
+      for (const Event& event : events) request.events.push_back(to_record(event));
+      writer.append(std::move(request), nullptr);
+    }
+    writer.flush();
+  }
+  OpenedLog opened = open_log(path);
+  AuditReport report = audit_log(*opened.reader, opened.experiment);
+  REQUIRE(report.violations >= 1);
+  CHECK_THAT(report.text, Catch::StartsWith("violation at record " + std::to_string(buggy_seq) + ": invariant "));
+  CHECK_THAT(report.text, Catch::Contains("subject bob is idle with game 1") &&
+                              Catch::Contains("subject_advanced  subject=bob   <-- here") &&
+                              Catch::Contains("earlier records about subject bob:"));
+  RerunResult rerun_result = rerun(*opened.reader, opened.experiment);
+  REQUIRE(rerun_result.first_difference);
+  CHECK_THAT(*rerun_result.first_difference, Catch::StartsWith("record " + std::to_string(buggy_seq) + ": logged subject_advanced"));
 }
