@@ -12,7 +12,9 @@ namespace {
 constexpr const char* kColumns[] = {"game_id", "scene_id", "subject_id", "player_id", "partner_subject_ids",
                                     "matched_at", "started_at", "ended_at", "duration_ms", "waited_ms",
                                     "is_partial", "termination_reason", "termination_frame", "completed_episodes",
-                                    "excluded_reason", "disconnected_player_id", "pause_count", "total_pause_ms"};
+                                    "excluded_reason", "disconnected_player_id", "pause_count", "total_pause_ms",
+                                    // Beyond PROTOCOL.md 6: says outright that a game had not ended when the log did.
+                                    "running"};
 
 // A cell: text, an integer, a boolean, or empty (unknown).
 struct Cell {
@@ -47,7 +49,8 @@ std::vector<Cell> cells_of(const SessionRow& row, const Experiment& experiment) 
           row.excluded_reason.empty() ? Cell{} : text(row.excluded_reason),
           number(row.disconnected_player_id),
           number(row.pause_count),
-          number(row.total_pause_ms)};
+          number(row.total_pause_ms),
+          flag(running)};
 }
 
 void csv_field(std::string& out, const Cell& cell) {
@@ -102,8 +105,6 @@ std::string sessions_export(const Analytics& analytics, const Experiment& experi
             break;
         }
       }
-      w.Key("running");
-      w.Bool(!row.ended);
       w.EndObject();
       out.append(buffer.GetString(), buffer.GetSize());
       out += '\n';

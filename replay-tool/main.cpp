@@ -11,6 +11,7 @@
 #include "replay-tool/log_experiment.h"
 #include "replay-tool/rebuild.h"
 #include "replay-tool/rerun.h"
+#include "replay-tool/scan_progress.h"
 #include "replay-tool/state_table.h"
 #include "replay-tool/trace.h"
 #include "replay-tool/verify.h"
@@ -25,7 +26,9 @@ namespace {
 constexpr int kCannotRun = 2;
 
 int run_verify(const std::string& log) {
-  VerifyReport report = verify_log(log);
+  LogReader reader(log);
+  ScanProgress progress(reader);
+  VerifyReport report = verify_log(reader);
   if (report.first_fault) {
     std::printf("unsound: %s\n", report.first_fault->c_str());
     return 1;
@@ -36,6 +39,7 @@ int run_verify(const std::string& log) {
 
 int run_state(const std::string& log, const std::string& at, bool json) {
   OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
   Seq to = opened.reader->last_seq();
   if (!at.empty()) {
     if (at.find_first_not_of("0123456789") == std::string::npos) {
@@ -57,19 +61,23 @@ int run_state(const std::string& log, const std::string& at, bool json) {
 
 int run_trace(const std::string& log, const TraceTarget& target, bool json) {
   OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
+  // Printed once the whole log has been read: a damaged record further on prints nothing.
+  std::string out;
   trace(*opened.reader, target, [&](const RecordView& record) {
-    std::string line = (json ? trace_json(record) : trace_line(record)) + "\n";
-    std::fwrite(line.data(), 1, line.size(), stdout);
+    out += (json ? trace_json(record) : trace_line(record)) + "\n";
   });
+  std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
 
 int run_audit(const std::string& log) {
   OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
   AuditReport report = audit_log(*opened.reader, opened.experiment);
   std::fwrite(report.text.data(), 1, report.text.size(), stdout);
   if (report.violations) {
-    std::printf("%zu violations\n", report.violations);
+    std::printf("%zu violation%s\n", report.violations, report.violations == 1 ? "" : "s");
     return 1;
   }
   std::printf("no violation in %lld records\n", static_cast<long long>(opened.reader->last_seq()));
@@ -78,6 +86,7 @@ int run_audit(const std::string& log) {
 
 int run_rerun(const std::string& log) {
   OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
   RerunResult result = rerun(*opened.reader, opened.experiment);
   if (result.first_difference) {
     std::printf("differs: %s\n", result.first_difference->c_str());
@@ -89,6 +98,7 @@ int run_rerun(const std::string& log) {
 
 int run_export(const std::string& log, const std::string& format, const std::string& out_path) {
   OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
   Projector projector(opened.experiment);
   projector.auditing = false;
   rebuild(*opened.reader, projector);

@@ -1,12 +1,13 @@
 #include "replay-tool/rebuild.h"
 
 #include "engine/vocabulary/record_codec.h"
+#include "store/checked_scan.h"
 
 namespace cohort {
 
 void rebuild(LogReader& reader, Projector& projector, Seq from, Seq to) {
   bool in_command = false;
-  reader.scan(from, [&](const RecordView& record, std::uint64_t) {
+  checked_scan(reader, from, [&](const RecordView& record) {
     if (record.seq > to) return false;
     if (record.kind == RecordKind::command) {
       if (in_command) projector.end_command();

@@ -8,7 +8,8 @@
 namespace cohort {
 
 // Feeds every record from `from` to `to` (inclusive) to the projector, in order. Throws
-// CodecError for a record this build cannot decode, naming its seq.
+// CodecError for a record this build cannot decode and DamagedLog for a gap or a checksum
+// mismatch, each naming the seq.
 void rebuild(LogReader& reader, Projector& projector, Seq from = 1, Seq to = INT64_MAX);
 
 }  // namespace cohort

@@ -4,6 +4,7 @@
 
 #include "engine/decider/engine.h"
 #include "engine/vocabulary/record_codec.h"
+#include "store/checked_scan.h"
 
 namespace cohort {
 namespace {
@@ -36,7 +37,7 @@ RerunResult rerun(LogReader& reader, std::shared_ptr<const Experiment> experimen
                                 std::to_string(command_seq) + "): logged nothing more, now " + describe(decided[next]);
     }
   };
-  reader.scan(1, [&](const RecordView& view, std::uint64_t) {
+  checked_scan(reader, 1, [&](const RecordView& view) {
     if (view.kind == RecordKind::command) {
       unmatched_rest();
       if (result.first_difference) return false;

@@ -4,6 +4,7 @@
 
 #include "engine/vocabulary/json_text.h"
 #include "engine/vocabulary/record_codec.h"
+#include "store/checked_scan.h"
 #include "replay-tool/log_experiment.h"
 
 namespace cohort {
@@ -11,7 +12,7 @@ namespace cohort {
 void trace(LogReader& reader, const TraceTarget& target, const std::function<void(const RecordView&)>& visit) {
   std::set<GameId> games;  // the games the traced subject sat in
   if (target.game != kNoGame) games.insert(target.game);
-  reader.scan(1, [&](const RecordView& record, std::uint64_t) {
+  checked_scan(reader, 1, [&](const RecordView& record) {
     bool about_subject = !target.subject.empty() && record.subject == target.subject;
     if (!target.subject.empty() && record.type == "game_created" && record.kind == RecordKind::event) {
       Event created = event_from_record(record);  // kept alive: the loop reads its players

@@ -2,12 +2,15 @@
 
 #include "engine/vocabulary/record_codec.h"
 #include "store/checksum.h"
-#include "store/log_reader.h"
 
 namespace cohort {
 
 VerifyReport verify_log(const std::string& path) {
   LogReader reader(path);
+  return verify_log(reader);
+}
+
+VerifyReport verify_log(LogReader& reader) {
   VerifyReport report;
   Seq expected = 1;
   Seq last_command = 0;

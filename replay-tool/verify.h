@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/vocabulary/ids.h"
+#include "store/log_reader.h"
 
 namespace cohort {
 
@@ -15,5 +16,6 @@ struct VerifyReport {
 
 // Throws StoreError when the file cannot be read as a Cohort log at all.
 VerifyReport verify_log(const std::string& path);
+VerifyReport verify_log(LogReader& reader);
 
 }  // namespace cohort

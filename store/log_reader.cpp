@@ -85,6 +85,7 @@ void LogReader::scan(Seq from, const std::function<bool(const RecordView&, std::
     r.payload = text_column(raw, 9);
     auto checksum = static_cast<std::uint64_t>(sqlite3_column_int64(raw, 10));
     if (!visit(r, checksum)) return;
+    if (progress_ && r.seq % kProgressEvery == 0) progress_(r.seq);
   }
   if (step != SQLITE_DONE) {
     throw StoreError(connection_->db.getFilename() + ": reading records failed (" + sqlite3_errmsg(db) + ")");

@@ -30,6 +30,9 @@ class LogReader {
   // Streams records with seq >= from in order; `visit` returns false to stop early. The view
   // is valid only during the call. `stored_checksum` is the checksum column as written.
   void scan(Seq from, const std::function<bool(const RecordView&, std::uint64_t stored_checksum)>& visit);
+  // Called with the seq reached every kProgressEvery records of a scan, for a progress display.
+  void on_progress(std::function<void(Seq reached)> report) { progress_ = std::move(report); }
+  static constexpr Seq kProgressEvery = 16384;
   // The newest snapshot of a projection, if any.
   std::optional<Snapshot> latest_snapshot(const std::string& projection);
   std::optional<std::string> meta(const std::string& key);
@@ -39,6 +42,7 @@ class LogReader {
  private:
   struct Connection;
   std::unique_ptr<Connection> connection_;
+  std::function<void(Seq)> progress_;
 };
 
 }  // namespace cohort

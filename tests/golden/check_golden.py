@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Golden outputs of cohort-replay on the fixture study (tests/fixtures/fixture_study.cpp).
+
+The fixture is written through the engine and the store by make_fixture_log, so a change to
+the decider, the codec or the output formats shows here as a diff a reviewer reads. After an
+intended change: tests/golden/check_golden.py REPLAY MAKE_FIXTURE_LOG --update, and review the
+diff of tests/golden/ before committing it.
+"""
+import argparse
+import difflib
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+# (golden file, fixture, arguments after the log, expected exit code)
+CASES = [
+    ("verify.txt", "clean", ["verify"], 0),
+    ("state.txt", "clean", ["state"], 0),
+    ("state.json", "clean", ["state", "--json"], 0),
+    ("state-at-146.txt", "clean", ["state", "--at", "146"], 0),
+    ("state-at-time.txt", "clean", ["state", "--at", "2023-11-14T22:15:00Z"], 0),
+    ("trace-subject-fay.txt", "clean", ["trace", "--subject", "fay"], 0),
+    ("trace-game-7.jsonl", "clean", ["trace", "--game", "7", "--json"], 0),
+    ("sessions.csv", "clean", ["export", "--sessions"], 0),
+    ("sessions.jsonl", "clean", ["export", "--sessions", "--format", "jsonl"], 0),
+    ("audit.txt", "clean", ["audit"], 0),
+    ("rerun.txt", "clean", ["rerun"], 0),
+    ("routing-bug-audit.txt", "routing_bug", ["audit"], 1),
+    ("routing-bug-rerun.txt", "routing_bug", ["rerun"], 1),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("replay")
+    parser.add_argument("make_fixture_log")
+    parser.add_argument("--update", action="store_true", help="rewrite the golden files")
+    args = parser.parse_args()
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = {"clean": f"{tmp}/clean.db", "routing_bug": f"{tmp}/routing_bug.db"}
+        subprocess.run([args.make_fixture_log, logs["clean"]], check=True)
+        subprocess.run([args.make_fixture_log, logs["routing_bug"], "--routing-bug"], check=True)
+        for golden, fixture, command, expected_exit in CASES:
+            # Bytes, not text: the CSV's CRLF line ends are part of what is checked.
+            run = subprocess.run([args.replay, command[0], logs[fixture], *command[1:]],
+                                 capture_output=True)
+            output = run.stdout.decode()
+            path = HERE / golden
+            if args.update:
+                path.write_bytes(run.stdout)
+            if run.returncode != expected_exit:
+                failures += 1
+                print(f"FAIL {golden}: exit {run.returncode}, expected {expected_exit}\n"
+                      f"{run.stderr.decode()}")
+                continue
+            expected = path.read_bytes().decode() if path.exists() else ""
+            if output != expected:
+                failures += 1
+                diff = difflib.unified_diff(expected.splitlines(True), output.splitlines(True),
+                                            f"golden/{golden}", "now")
+                print(f"FAIL {golden}: output differs\n{''.join(diff)}")
+            else:
+                print(f"ok   {golden}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
