@@ -20,8 +20,8 @@ class Projector {
   }
   void apply_event(Seq seq, Seq causation, const Event& event) {
     if (auditing) audit.before_event(seq, causation, event, map);
-    apply(map, event);
-    analytics.apply(event);
+    if (mapping) apply(map, event);
+    if (analysing) analytics.apply(event);
     if (auditing) audit.after_event(seq, event, map);
     last_seq = seq;
   }
@@ -38,8 +38,11 @@ class Projector {
   SessionMap map;
   Analytics analytics;
   Audit audit;
-  // The live engine and `cohort-replay audit` check every event; `state` and `export` need only
-  // the map and analytics and may turn the checks off.
+  // Which projections to build. The live engine and `cohort-replay audit` build all three and
+  // check every event; `state` needs only the map, `export` only the analytics. The audit
+  // reads the map, so `auditing` needs `mapping`.
+  bool mapping = true;
+  bool analysing = true;
   bool auditing = true;
   Seq last_seq = 0;
 };

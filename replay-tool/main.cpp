@@ -53,6 +53,7 @@ int run_state(const std::string& log, const std::string& at, bool json) {
   }
   Projector projector(opened.experiment);
   projector.auditing = false;
+  projector.analysing = false;
   rebuild(*opened.reader, projector, 1, to);
   std::string out = json ? state_json(projector.map, projector.last_seq) + "\n" : state_table(projector.map, projector.last_seq);
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -101,6 +102,7 @@ int run_export(const std::string& log, const std::string& format, const std::str
   ScanProgress progress(*opened.reader);
   Projector projector(opened.experiment);
   projector.auditing = false;
+  projector.mapping = false;
   rebuild(*opened.reader, projector);
   std::string text = sessions_export(projector.analytics, *opened.experiment,
                                      format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv);

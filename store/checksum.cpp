@@ -2,30 +2,60 @@
 
 #include <xxhash.h>
 
+#include <cstring>
 #include <string>
 
 namespace cohort {
+namespace {
+
+// Lays a record out as fixed-width numbers, then length-prefixed strings, so that no two
+// records serialise alike. Every record is checksummed on every read, so the layout is written
+// with memcpy into a buffer on the stack, not appended to a string.
+class Layout {
+ public:
+  explicit Layout(char* out) : out_(out) {}
+  void put_int(std::int64_t v) {
+    std::memcpy(out_ + size_, &v, sizeof v);
+    size_ += sizeof v;
+  }
+  void put_str(std::string_view s) {
+    put_int(static_cast<std::int64_t>(s.size()));
+    std::memcpy(out_ + size_, s.data(), s.size());
+    size_ += s.size();
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  char* out_;
+  std::size_t size_ = 0;
+};
+
+constexpr std::size_t kFixedBytes = 10 * sizeof(std::int64_t);  // 7 numbers, 3 length prefixes
+constexpr std::size_t kStackBytes = 1024;
+
+}  // namespace
 
 std::uint64_t record_checksum(const RecordView& r) {
-  // Fixed-width numbers, then length-prefixed strings: no two records serialise alike.
-  thread_local std::string buffer;
-  buffer.clear();
-  auto put_int = [](std::int64_t v) { buffer.append(reinterpret_cast<const char*>(&v), sizeof v); };
-  auto put_str = [&](std::string_view s) {
-    put_int(static_cast<std::int64_t>(s.size()));
-    buffer.append(s);
-  };
-  put_int(r.seq);
-  put_int(r.at);
-  put_int(r.kind == RecordKind::command ? 0 : 1);
-  put_str(r.type);
-  put_int(r.version);
-  put_str(r.subject);
-  put_int(r.game);
-  put_int(r.scene);
-  put_int(r.causation);
-  put_str(r.payload);
-  return XXH3_64bits(buffer.data(), buffer.size());
+  std::size_t size = kFixedBytes + r.type.size() + r.subject.size() + r.payload.size();
+  char stack[kStackBytes];
+  std::string heap;
+  char* out = stack;
+  if (size > kStackBytes) {
+    heap.resize(size);
+    out = heap.data();
+  }
+  Layout layout(out);
+  layout.put_int(r.seq);
+  layout.put_int(r.at);
+  layout.put_int(r.kind == RecordKind::command ? 0 : 1);
+  layout.put_str(r.type);
+  layout.put_int(r.version);
+  layout.put_str(r.subject);
+  layout.put_int(r.game);
+  layout.put_int(r.scene);
+  layout.put_int(r.causation);
+  layout.put_str(r.payload);
+  return XXH3_64bits(out, layout.size());
 }
 
 }  // namespace cohort
