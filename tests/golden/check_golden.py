@@ -28,6 +28,7 @@ CASES = [
     ("sessions.jsonl", "clean", ["export", "--sessions", "--format", "jsonl"], 0),
     ("audit.txt", "clean", ["audit"], 0),
     ("rerun.txt", "clean", ["rerun"], 0),
+    ("routing-bug-state.txt", "routing_bug", ["state"], 0),
     ("routing-bug-audit.txt", "routing_bug", ["audit"], 1),
     ("routing-bug-rerun.txt", "routing_bug", ["rerun"], 1),
 ]
