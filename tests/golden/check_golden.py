@@ -7,7 +7,9 @@ intended change: tests/golden/check_golden.py REPLAY MAKE_FIXTURE_LOG --update, 
 diff of tests/golden/ before committing it.
 """
 import argparse
+import csv
 import difflib
+import io
 import pathlib
 import subprocess
 import sys
@@ -66,7 +68,29 @@ def main():
                 print(f"FAIL {golden}: output differs\n{''.join(diff)}")
             else:
                 print(f"ok   {golden}")
+        failures += check_csv_reads_plainly(logs["clean"], args.replay)
     return 1 if failures else 0
+
+
+def check_csv_reads_plainly(log, replay):
+    """The CSV as a reader with default options sees it (Python's csv module, as pandas and R
+    read RFC 4180): the header's columns on every row, running games with no end."""
+    text = subprocess.run([replay, "export", log, "--sessions"], capture_output=True, check=True).stdout.decode()
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    problems = []
+    if len(rows[0]) != 19 or list(rows[0])[-1] != "running":
+        problems.append(f"columns {list(rows[0])}")
+    for row in rows:
+        if None in row or None in row.values():
+            problems.append(f"row of game {row['game_id']} has {len(row)} cells")
+        running = row["running"] == "true"
+        if running != (row["ended_at"] == "" and row["termination_reason"] == "" and row["is_partial"] == ""):
+            problems.append(f"game {row['game_id']}: running={row['running']} but ended_at={row['ended_at']!r}")
+    if not any(row["running"] == "true" for row in rows):
+        problems.append("no running game in the export of the fixture")
+    print(("FAIL" if problems else "ok  ") + f" sessions.csv read by csv.DictReader ({len(rows)} rows)"
+          + "".join("\n     " + p for p in problems))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
