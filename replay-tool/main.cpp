@@ -29,6 +29,7 @@ int run_verify(const std::string& log) {
   LogReader reader(log);
   ScanProgress progress(reader);
   VerifyReport report = verify_log(reader);
+  progress.finish();
   if (report.first_fault) {
     std::printf("unsound: %s\n", report.first_fault->c_str());
     return 1;
@@ -55,6 +56,7 @@ int run_state(const std::string& log, const std::string& at, bool json) {
   projector.auditing = false;
   projector.analysing = false;
   rebuild(*opened.reader, projector, 1, to);
+  progress.finish();
   std::string out = json ? state_json(projector.map, projector.last_seq) + "\n" : state_table(projector.map, projector.last_seq);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
@@ -68,6 +70,7 @@ int run_trace(const std::string& log, const TraceTarget& target, bool json) {
   trace(*opened.reader, target, [&](const RecordView& record) {
     out += (json ? trace_json(record) : trace_line(record)) + "\n";
   });
+  progress.finish();
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
@@ -76,6 +79,7 @@ int run_audit(const std::string& log) {
   OpenedLog opened = open_log(log);
   ScanProgress progress(*opened.reader);
   AuditReport report = audit_log(*opened.reader, opened.experiment);
+  progress.finish();
   std::fwrite(report.text.data(), 1, report.text.size(), stdout);
   if (report.violations) {
     std::printf("%zu violation%s\n", report.violations, report.violations == 1 ? "" : "s");
@@ -89,6 +93,7 @@ int run_rerun(const std::string& log) {
   OpenedLog opened = open_log(log);
   ScanProgress progress(*opened.reader);
   RerunResult result = rerun(*opened.reader, opened.experiment);
+  progress.finish();
   if (result.first_difference) {
     std::printf("differs: %s\n", result.first_difference->c_str());
     return 1;
@@ -104,6 +109,7 @@ int run_export(const std::string& log, const std::string& format, const std::str
   projector.auditing = false;
   projector.mapping = false;
   rebuild(*opened.reader, projector);
+  progress.finish();
   std::string text = sessions_export(projector.analytics, *opened.experiment,
                                      format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv);
   if (out_path.empty()) {

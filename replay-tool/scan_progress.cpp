@@ -14,9 +14,10 @@ ScanProgress::ScanProgress(LogReader& reader)
   if (isatty(STDERR_FILENO)) reader_.on_progress([this](Seq reached) { report(reached); });
 }
 
-ScanProgress::~ScanProgress() {
+void ScanProgress::finish() {
   reader_.on_progress(nullptr);
   if (showing_) std::fputs("\r\033[K", stderr);
+  showing_ = false;
 }
 
 void ScanProgress::report(Seq reached) {

@@ -11,8 +11,9 @@ class ScanProgress {
  public:
   // Reports the reader's scans against its last seq from now on.
   explicit ScanProgress(LogReader& reader);
-  // Clears the progress line, so that what follows starts on a clean line.
-  ~ScanProgress();
+  // Stops reporting and clears the progress line, so that the result starts on a clean line.
+  void finish();
+  ~ScanProgress() { finish(); }
   ScanProgress(const ScanProgress&) = delete;
   ScanProgress& operator=(const ScanProgress&) = delete;
 
