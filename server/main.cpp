@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 #include <random>
 #include <sys/resource.h>
@@ -95,22 +96,28 @@ int main(int argc, char** argv) {
   Projector projector(experiment);
   Seq snapshot_seq = 0;
   try {
+    // Read and check what the log holds before opening it for writing: a damaged, foreign or
+    // newer file is refused with nothing written to it, so the evidence stays as it was.
+    std::error_code missing;
+    auto size = std::filesystem::file_size(config.server.db, missing);
+    if (!missing && size > 0) {
+      LogReader reader(config.server.db);
+      // The state where the last run left it: from the newest snapshot, else from the start.
+      if (auto snapshot = reader.latest_snapshot("projections")) {
+        try {
+          restore_snapshot(projector, snapshot->data);
+          snapshot_seq = snapshot->seq;
+        } catch (const SnapshotError& error) {
+          json_log::line("snapshot_ignored", {{"seq", std::to_string(snapshot->seq)}, {"reason", error.what()}});
+          projector = Projector(experiment);
+        }
+      }
+      rebuild(reader, projector, snapshot_seq + 1);
+    }
     writer = std::make_unique<LogWriter>(LogWriter::Options{
         config.server.db, config.server.durability, config.json, [context](const CommitStats& stats) {
           context->metrics.committed(stats.records, std::chrono::duration<double>(stats.duration).count(), stats.ok);
         }});
-    LogReader reader(config.server.db);
-    // The state where the last run left it: from the newest snapshot, else from the start.
-    if (auto snapshot = reader.latest_snapshot("projections")) {
-      try {
-        restore_snapshot(projector, snapshot->data);
-        snapshot_seq = snapshot->seq;
-      } catch (const SnapshotError& error) {
-        json_log::line("snapshot_ignored", {{"seq", std::to_string(snapshot->seq)}, {"reason", error.what()}});
-        projector = Projector(experiment);
-      }
-    }
-    rebuild(reader, projector, snapshot_seq + 1);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cohort-server: %s\n", error.what());
     return 1;
