@@ -28,23 +28,31 @@ struct SnapshotCodec {
     for (const auto& [id, subject] : m.subjects) subjects.push_back(&subject);
     std::sort(subjects.begin(), subjects.end(), [](auto* a, auto* b) { return a->id < b->id; });
     for (const Subject* subject : subjects) line(out, "subject", [&](auto& w) { Subject::fields(*subject, w); });
-    for (const auto& [id, game] : m.games) line(out, "game", [&](auto& w) { Game::fields(game, w); });
+    // Plain loop variables rather than structured bindings: clang 14 (the fuzz build) cannot
+    // capture bindings in a lambda.
+    for (const auto& entry : m.games) line(out, "game", [&](auto& w) { Game::fields(entry.second, w); });
     for (std::size_t scene = 0; scene < m.waitrooms.size(); ++scene) {
       if (m.waitrooms[scene].empty()) continue;
       line(out, "waitroom", [&](auto& w) { w("scene", scene), w("subjects", m.waitrooms[scene]); });
     }
-    for (const auto& [scene, a, b] : m.failed_pairs) {
-      line(out, "failed_pair", [&](auto& w) { w("scene", scene), w("a", a), w("b", b); });
+    for (const auto& pair : m.failed_pairs) {
+      line(out, "failed_pair", [&](auto& w) {
+        w("scene", std::get<0>(pair)), w("a", std::get<1>(pair)), w("b", std::get<2>(pair));
+      });
     }
     for (const auto& [game, rows] : p.analytics.rows_) {
       for (const SessionRow& row : rows) line(out, "row", [&](auto& w) { SessionRow::fields(row, w); });
     }
-    for (const auto& [subject, at] : p.analytics.joined_at_) {
-      line(out, "joined", [&](auto& w) { w("subject", subject), w("at", at); });
+    for (const auto& joined : p.analytics.joined_at_) {
+      line(out, "joined", [&](auto& w) { w("subject", joined.first), w("at", joined.second); });
     }
-    for (const auto& [game, at] : p.analytics.paused_at_) line(out, "paused", [&](auto& w) { w("game", game), w("at", at); });
-    for (const auto& [game, who] : p.analytics.excluded_) {
-      line(out, "excluded", [&](auto& w) { w("game", game), w("player", who.first), w("reason", who.second); });
+    for (const auto& paused : p.analytics.paused_at_) {
+      line(out, "paused", [&](auto& w) { w("game", paused.first), w("at", paused.second); });
+    }
+    for (const auto& excluded : p.analytics.excluded_) {
+      line(out, "excluded", [&](auto& w) {
+        w("game", excluded.first), w("player", excluded.second.first), w("reason", excluded.second.second);
+      });
     }
     std::vector<std::string> ended;
     for (GameId id : p.audit.ended_) ended.push_back(std::to_string(id));
