@@ -20,6 +20,7 @@ class Layout {
   }
   void put_str(std::string_view s) {
     put_int(static_cast<std::int64_t>(s.size()));
+    if (s.empty()) return;  // an empty view's data() may be null, which memcpy must not get
     std::memcpy(out_ + size_, s.data(), s.size());
     size_ += s.size();
   }

@@ -31,12 +31,14 @@ TEST_CASE("client events become commands") {
   CHECK(command<cmd::JoinGame>(decode(R"(["join_game",{"rtt_ms":41.6}])"))->rtt_ms == 42);
   CHECK(command<cmd::Ping>(decode(R"(["ping",{"ping_ms":12,"document_in_focus":false}])"))->document_in_focus == false);
   CHECK(command<cmd::ValidationSuccess>(decode(R"(["p2p_validation_success",{"game_id":"7"}])"))->game_id == 7);
-  auto exclusion = command<cmd::MidGameExclusion>(
-      decode(R"(["mid_game_exclusion",{"game_id":3,"reason":"tab_hidden","frame_number":90}])"));
+  // The decoded messages are kept: command<>() points into them.
+  auto exclusion_message = decode(R"(["mid_game_exclusion",{"game_id":3,"reason":"tab_hidden","frame_number":90}])");
+  auto exclusion = command<cmd::MidGameExclusion>(exclusion_message);
   REQUIRE(exclusion);
   CHECK(exclusion->reason == "tab_hidden");
   CHECK(exclusion->frame_number == 90);
-  auto metrics = command<cmd::EmitMetrics>(decode(R"(["emit_multiplayer_metrics",{"game_id":3,"metrics":{"a": [1, 2]}}])"));
+  auto metrics_message = decode(R"(["emit_multiplayer_metrics",{"game_id":3,"metrics":{"a": [1, 2]}}])");
+  auto metrics = command<cmd::EmitMetrics>(metrics_message);
   REQUIRE(metrics);
   CHECK(metrics->metrics == R"({"a":[1,2]})");
 }
