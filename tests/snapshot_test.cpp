@@ -34,7 +34,7 @@ Harness busy_study() {
 
 }  // namespace
 
-TEST_CASE("a snapshot restores every projection, and the engine carries on identically") {
+TEST_CASE("a snapshot restores every projection, and the engine carries on identically", "[snapshot]") {
   Harness h = busy_study();
   std::string text = snapshot_of(h.projections());
   Projector restored(h.state().experiment);
@@ -61,7 +61,7 @@ TEST_CASE("a snapshot restores every projection, and the engine carries on ident
   CHECK(again.projections().audit.violations().empty());
 }
 
-TEST_CASE("an unreadable snapshot, or one of another experiment, is refused") {
+TEST_CASE("an unreadable snapshot, or one of another experiment, is refused", "[snapshot]") {
   Harness h = busy_study();
   std::string text = snapshot_of(h.projections());
   Projector fresh(h.state().experiment);

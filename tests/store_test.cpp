@@ -46,7 +46,7 @@ std::string file_bytes(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("positions are gap-free and in commit order under several producer threads") {
+TEST_CASE("positions are gap-free and in commit order under several producer threads", "[store]") {
   TempDir dir;
   constexpr int kProducers = 4;
   constexpr int kPerProducer = 300;
@@ -94,7 +94,7 @@ TEST_CASE("positions are gap-free and in commit order under several producer thr
   }
 }
 
-TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves no gap") {
+TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves no gap", "[store]") {
   TempDir dir;
   LogWriter writer({dir.file("log.db"), Durability::full, "", nullptr});
   REQUIRE(append_and_wait(writer, request_for("before", 1)).last_seq == 2);
@@ -123,7 +123,7 @@ TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves 
   CHECK(records[2].subject == "after");
 }
 
-TEST_CASE("a log reopens after close and continues its numbering") {
+TEST_CASE("a log reopens after close and continues its numbering", "[store]") {
   TempDir dir;
   {
     LogWriter writer({dir.file("log.db"), Durability::full, "{\"experiment_id\":\"a\"}", nullptr});
@@ -138,7 +138,7 @@ TEST_CASE("a log reopens after close and continues its numbering") {
   CHECK(reader.meta("created_by").has_value());
 }
 
-TEST_CASE("a WAL torn in the middle of a frame reopens with every transaction before it") {
+TEST_CASE("a WAL torn in the middle of a frame reopens with every transaction before it", "[store]") {
   TempDir dir;
   const std::string live = dir.file("live.db");
   const std::string crashed = dir.file("crashed.db");
@@ -163,7 +163,7 @@ TEST_CASE("a WAL torn in the middle of a frame reopens with every transaction be
   CHECK(n == 18);
 }
 
-TEST_CASE("a log from a newer schema is refused and left untouched") {
+TEST_CASE("a log from a newer schema is refused and left untouched", "[store]") {
   TempDir dir;
   const std::string path = dir.file("log.db");
   { LogWriter writer({path, Durability::full, "", nullptr}); }
@@ -177,7 +177,7 @@ TEST_CASE("a log from a newer schema is refused and left untouched") {
   CHECK(file_bytes(path) == before);
 }
 
-TEST_CASE("an SQLite file of something else, a non-SQLite file and a missing file are refused") {
+TEST_CASE("an SQLite file of something else, a non-SQLite file and a missing file are refused", "[store]") {
   TempDir dir;
   const std::string other = dir.file("other.db");
   {
@@ -195,7 +195,7 @@ TEST_CASE("an SQLite file of something else, a non-SQLite file and a missing fil
   CHECK_THROWS_WITH(LogReader(dir.file("missing.db")), Catch::Contains("no such file"));
 }
 
-TEST_CASE("the checksum catches a flipped byte in a payload") {
+TEST_CASE("the checksum catches a flipped byte in a payload", "[store]") {
   TempDir dir;
   const std::string path = dir.file("log.db");
   {
@@ -215,7 +215,7 @@ TEST_CASE("the checksum catches a flipped byte in a payload") {
   CHECK(mismatched == std::vector<Seq>{2});
 }
 
-TEST_CASE("snapshots hold the position before them in queue order, newest two kept") {
+TEST_CASE("snapshots hold the position before them in queue order, newest two kept", "[store]") {
   TempDir dir;
   const std::string path = dir.file("log.db");
   LogWriter writer({path, Durability::normal, "", nullptr});
@@ -236,7 +236,7 @@ TEST_CASE("snapshots hold the position before them in queue order, newest two ke
   CHECK(db.execAndGet("SELECT count(*) FROM snapshots").getInt() == 2);
 }
 
-TEST_CASE("a reader sees committed records while the writer keeps the log open (WAL)") {
+TEST_CASE("a reader sees committed records while the writer keeps the log open (WAL)", "[store]") {
   TempDir dir;
   const std::string path = dir.file("log.db");
   LogWriter writer({path, Durability::full, "", nullptr});
