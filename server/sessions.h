@@ -76,6 +76,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   std::string subject_;  // the subject this socket registered as
   bool namespace_connected_ = false;
   std::deque<std::string> outbox_;
+  std::size_t outbox_bytes_ = 0;
   bool writing_ = false;
   bool close_when_sent_ = false;
   websocket::close_code close_code_ = websocket::close_code::normal;

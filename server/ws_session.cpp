@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <random>
 
 #include "engine/vocabulary/json_text.h"
@@ -9,7 +10,11 @@
 namespace cohort {
 namespace {
 
-constexpr std::size_t kMaxQueuedFrames = 4096;  // a reader this far behind is closed
+// A reader this far behind is closed: in frames (many small notifications) or in bytes (a few
+// large relays), so that one socket that does not read cannot hold more than this in memory.
+constexpr std::size_t kMaxQueuedFrames = 4096;
+// Bytes: 16 MiB, or four of the largest messages when the config allows larger ones.
+constexpr std::size_t kMinQueuedBytes = 16 * 1024 * 1024;
 
 std::string random_hex(std::size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -200,11 +205,14 @@ void WsSession::close_after_send(bool going_away) {
 
 void WsSession::queue(std::string frame) {
   if (finished_) return;
-  if (outbox_.size() >= kMaxQueuedFrames) {
+  std::size_t max_bytes =
+      std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));
+  if (outbox_.size() >= kMaxQueuedFrames || outbox_bytes_ + frame.size() > max_bytes) {
     json_log::limited("slow_reader_closed", {{"conn", std::to_string(conn_)}, {"subject", subject_}});
     finish();
     return;
   }
+  outbox_bytes_ += frame.size();
   outbox_.push_back(std::move(frame));
   if (!writing_) do_write();
 }
@@ -229,6 +237,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
+  outbox_bytes_ -= outbox_.front().size();
   outbox_.pop_front();
   do_write();
 }
@@ -263,6 +272,7 @@ void WsSession::finish() {
   finished_ = true;
   ping_timer_.cancel();
   outbox_.clear();
+  outbox_bytes_ = 0;
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).socket().close(ignored);

@@ -1,0 +1,426 @@
+"""Hostile clients against cohort-server: malformed frames, wrong types in every field, other
+subjects' games and tokens, sockets that never answer pings, a reader that never reads, 10,000
+idle sockets and a flood at ten times the rate limit. Each case gets its error code or a clean
+close, and a pair playing beside it keeps its relays flowing within bounds.
+
+Run with /usr/bin/python3 (Debian's python3-socketio and python3-websocket); COHORT_SERVER names
+the binary.
+"""
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import socketio
+import websocket
+
+SERVER = os.environ.get("COHORT_SERVER", os.path.join(os.path.dirname(__file__), "../../build/cohort-server"))
+TOKEN = "hostile-token"
+# Under a sanitizer (scripts/sanitize sets COHORT_SANITIZER) the server is several times slower
+# and larger; the cases are the same, the bounds looser.
+SLACK = 4 if os.environ.get("COHORT_SANITIZER") else 1
+# What a pair playing beside the attack must still see: every relay, the slowest under this.
+RELAY_P99_BOUND_S = 0.25 * SLACK
+
+
+def experiment(**server):
+    return {
+        "experiment_id": "hostile",
+        "server": {"admin_token": TOKEN, "rate_limit_per_s": 50, "max_message_bytes": 4096,
+                   "ping_interval_ms": 500, "ping_timeout_ms": 500, **server},
+        "scenes": [{"scene_id": "consent", "type": "static"},
+                   {"scene_id": "room", "type": "game", "human_seats": 2, "countdown_ms": 0,
+                    "reconnection_timeout_ms": 5000},
+                   {"scene_id": "end", "type": "static"}],
+    }
+
+
+class Server:
+    def __init__(self, config):
+        self.dir = tempfile.TemporaryDirectory()
+        path = os.path.join(self.dir.name, "config.json")
+        with open(path, "w") as out:
+            json.dump(config, out)
+        self.process = subprocess.Popen(
+            [SERVER, "--config", path, "--db", os.path.join(self.dir.name, "log.db"), "--address", "127.0.0.1",
+             "--port", "0"], stderr=subprocess.PIPE, text=True)
+        line = ""
+        while '"started"' not in line:
+            line = self.process.stderr.readline()
+            if not line:
+                raise RuntimeError("the server exited before it started")
+        self.port = int(re.search(r'"port":"(\d+)"', line).group(1))
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.process.stderr:
+            self.log.append(line)
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        self.dir.cleanup()
+
+
+class Player:
+    """A well-behaved python-socketio client."""
+
+    def __init__(self, url, subject_id):
+        """Connects, and registers as `subject_id` unless it is None."""
+        self.events = []
+        self.cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record)
+        self.sio.connect(url, transports=["websocket"])
+        if subject_id is not None:
+            self.sio.emit("register_subject", {"subject_id": subject_id})
+            self.token = self.wait_for("registered")["resume_token"]
+
+    def _record(self, event, *args):
+        with self.cond:
+            self.events.append((event, args[0] if args else None, time.monotonic()))
+            self.cond.notify_all()
+
+    def wait_for(self, event, match=lambda p: True, timeout=5.0, after=0):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for name, payload, _ in self.events[after:]:
+                    if name == event and match(payload):
+                        return payload
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {event}; got {[e[0] for e in self.events[after:]][-20:]}")
+                self.cond.wait(left)
+
+    def error_after(self, send, timeout=5.0):
+        mark = len(self.events)
+        send()
+        return self.wait_for("error", after=mark, timeout=timeout)
+
+    def close(self):
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def started_pair(url, a, b):
+    first, second = Player(url, a), Player(url, b)
+    for p in (first, second):
+        p.sio.emit("advance_scene", {})
+        p.sio.emit("join_game", {})
+    game = first.wait_for("start_game")["game_id"]
+    second.wait_for("start_game")
+    return first, second, game
+
+
+def relay_p99(sender, receiver, game, count=40):
+    """Sends `count` actions at about 30 a second; returns the 99th-percentile delay."""
+    delays = []
+    for n in range(count):
+        stamp = time.monotonic()
+        mark = len(receiver.events)
+        sender.sio.emit("pyodide_player_action", {"game_id": game, "action": {"n": n}, "frame_number": n})
+        receiver.wait_for("pyodide_other_player_action", lambda p, n=n: p["frame_number"] == n, 5, mark)
+        delays.append(time.monotonic() - stamp)
+        time.sleep(1 / 30)
+    delays.sort()
+    return delays[min(len(delays) - 1, int(0.99 * len(delays)))]
+
+
+class RawSocket:
+    """Engine.IO by hand, for frames no client library would send."""
+
+    def __init__(self, port, connect_namespace=True):
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", timeout=5)
+        assert self.ws.recv().startswith("0{")  # the open packet
+        if connect_namespace:
+            self.ws.send("40")
+            assert self.ws.recv().startswith("40")
+
+    def next_event(self, timeout=5.0):
+        """The next Socket.IO event as (name, payload), answering pings; None once closed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.ws.settimeout(max(0.1, deadline - time.monotonic()))
+                frame = self.ws.recv()
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                return None
+            except websocket.WebSocketTimeoutException:
+                break
+            if frame == "2":
+                self.ws.send("3")
+            elif frame.startswith("42"):
+                name, *args = json.loads(frame[2:])
+                return name, args[0] if args else None
+            elif frame == "":
+                return None
+        raise AssertionError("no event from the server")
+
+    def emit(self, name, payload):
+        self.ws.send("42" + json.dumps([name, payload]))
+
+
+class HostileClientsTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server(experiment())
+        self.a, self.b, self.game = started_pair(self.server.url, "pair-a", "pair-b")
+
+    def tearDown(self):
+        self.a.close()
+        self.b.close()
+        self.assertTrue(self.server.alive(), "the server died")
+        self.server.stop()
+
+    def assert_pair_undisturbed(self):
+        p99 = relay_p99(self.a, self.b, self.game)
+        self.assertLess(p99, RELAY_P99_BOUND_S, f"relay p99 {p99 * 1000:.1f} ms beside the attack")
+
+    def test_malformed_frames_get_bad_payload_or_a_clean_close(self):
+        frames = ['42[', '42{"a":1}', '42[1,2]', '42["join_game",', '4', '9', '42"text"', '42[]',
+                  '4x["join_game",{}]', '451-["x",{"_placeholder":true,"num":0}]', '42[null,{}]',
+                  '4299999999999999999999999["ping",{}]', '42/other,["join_game",{}]']
+        outcomes = {}
+        for frame in frames:
+            raw = RawSocket(self.server.port)
+            raw.ws.send(frame)
+            event = raw.next_event()
+            outcomes[frame] = "closed" if event is None else (event[0], (event[1] or {}).get("code"))
+            raw.ws.close()
+        raw = RawSocket(self.server.port)
+        raw.ws.send_binary(b"\x00\x01binary")
+        event = raw.next_event()
+        outcomes["<binary>"] = "closed" if event is None else (event[0], (event[1] or {}).get("code"))
+        for frame, outcome in outcomes.items():
+            self.assertIn(outcome, [("error", "bad_payload"), "closed"], f"{frame!r} -> {outcome}")
+        self.assertEqual(outcomes['42["join_game",'], ("error", "bad_payload"))
+        self.assertEqual(outcomes["<binary>"], ("error", "bad_payload"))
+        self.assert_pair_undisturbed()
+
+    def test_wrong_types_in_every_field_are_bad_payload(self):
+        c = self.a  # a player of the game, so that only the payload is wrong
+        g = self.game
+        cases = [
+            ("register_subject", {"subject_id": 5}), ("register_subject", {"subject_id": ["x"]}),
+            ("register_subject", {"subject_id": "pair-a", "resume_token": 7}),
+            ("join_game", {"rtt_ms": "fast"}), ("join_game", 5),
+            ("ping", {"ping_ms": "x"}), ("ping", {"ping_ms": 5, "document_in_focus": "yes"}), ("ping", {}),
+            ("p2p_validation_success", {"game_id": "abc"}), ("p2p_validation_success", {"game_id": {}}),
+            ("p2p_validation_failed", {"game_id": g, "reason": 5}),
+            ("p2p_connection_lost", {"game_id": g, "frame_number": "x"}),
+            ("p2p_reconnection_success", {"game_id": [g]}),
+            ("mid_game_exclusion", {"game_id": g, "reason": 7, "frame_number": 1}),
+            ("mid_game_exclusion", {"game_id": g, "reason": "bored", "frame_number": 1}),
+            ("mid_game_exclusion", {"game_id": g, "reason": "tab_hidden", "frame_number": "x"}),
+            ("multiplayer_game_complete", {"game_id": g, "episode_num": "x", "max_episodes": 1}),
+            ("multiplayer_game_complete", {"game_id": g, "episode_num": 1, "max_episodes": []}),
+            ("emit_multiplayer_metrics", {"game_id": g, "metrics": "not an object"}),
+            ("webrtc_signal", {"game_id": g, "target_player_id": "x", "type": "offer", "payload": {}}),
+            ("pyodide_player_action", {"game_id": g, "action": {}, "frame_number": "x"}),
+        ]
+        wrong = []
+        for event, payload in cases:
+            error = c.error_after(lambda: c.sio.emit(event, payload))
+            if error.get("code") != "bad_payload":
+                wrong.append((event, payload, error))
+        self.assertEqual(wrong, [])
+        state = json.loads(self.admin("/admin/state"))
+        self.assertEqual(state["games"][str(g)]["status"], "playing", "a bad payload changed the game")
+        self.assert_pair_undisturbed()
+
+    def test_ids_of_another_subjects_game_are_refused(self):
+        c, d, other_game = started_pair(self.server.url, "other-c", "other-d")
+        g = self.game
+        attacks = [
+            ("mid_game_exclusion", {"game_id": other_game, "reason": "tab_hidden", "frame_number": 1}),
+            ("p2p_connection_lost", {"game_id": other_game, "frame_number": 1}),
+            ("multiplayer_game_complete", {"game_id": other_game, "episode_num": 9, "max_episodes": 1}),
+            ("p2p_validation_failed", {"game_id": other_game, "reason": "ice"}),
+            ("emit_multiplayer_metrics", {"game_id": other_game, "metrics": {"x": 1}}),
+            ("pyodide_player_action", {"game_id": other_game, "action": {}, "frame_number": 1}),
+            ("webrtc_signal", {"game_id": other_game, "target_player_id": 0, "type": "offer", "payload": {}}),
+        ]
+        codes = [self.a.error_after(lambda e=e, p=p: self.a.sio.emit(e, p))["code"] for e, p in attacks]
+        self.assertEqual(set(codes), {"not_in_game"}, codes)
+        state = json.loads(self.admin("/admin/state"))
+        self.assertEqual(state["games"][str(other_game)]["status"], "playing")
+        self.assertEqual(state["games"][str(g)]["status"], "playing")
+        self.assertFalse([e for e in c.events + d.events if e[0] == "pyodide_other_player_action"])
+        c.close()
+        d.close()
+        self.assert_pair_undisturbed()
+
+    def test_another_subjects_resume_token_is_a_duplicate_session(self):
+        intruder = Player(self.server.url, None)
+        mark = len(intruder.events)
+        intruder.sio.emit("register_subject", {"subject_id": "pair-b", "resume_token": self.a.token})
+        self.assertIn("message", intruder.wait_for("duplicate_session", after=mark))
+        state = json.loads(self.admin("/admin/state"))
+        self.assertEqual(state["subjects"]["pair-b"]["state"], "in_game")
+        self.assertFalse([e for e in self.b.events if e[0] == "session_replaced"])
+        intruder.close()
+        self.assert_pair_undisturbed()
+
+    def test_a_socket_that_never_answers_pings_is_closed(self):
+        silent = RawSocket(self.server.port)
+        silent.ws.settimeout(5)
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < 4:
+            try:
+                frame = silent.ws.recv()  # pings arrive; none is answered
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                closed = True
+                break
+            if frame == "":
+                closed = True
+                break
+        self.assertTrue(closed, "a socket that never answers pings was kept open")
+        self.assertLess(time.monotonic() - started, 3, "closed later than ping interval + timeout allow")
+        deadline = time.monotonic() + 2  # the server's stderr is read by another thread
+        while time.monotonic() < deadline and not any('"ping_timeout"' in line for line in self.server.log):
+            time.sleep(0.05)
+        self.assertTrue(any('"ping_timeout"' in line for line in self.server.log), "closed, but not for a missed pong")
+
+    def test_commands_at_ten_times_the_rate_limit_are_dropped_and_the_pair_plays_on(self):
+        flooder = Player(self.server.url, "flooder")
+        stop = threading.Event()
+
+        def flood():
+            while not stop.is_set():  # 500 a second against a limit of 50
+                flooder.sio.emit("ping", {"ping_ms": 5})
+                time.sleep(0.002)
+        thread = threading.Thread(target=flood)
+        thread.start()
+        try:
+            self.assert_pair_undisturbed()
+        finally:
+            stop.set()
+            thread.join()
+        codes = [p.get("code") for name, p, _ in flooder.events if name == "error"]
+        pongs = sum(1 for name, _, _ in flooder.events if name == "pong")
+        self.assertIn("rate_limited", codes)
+        self.assertGreater(pongs, 0, "the flooder's allowed share is still served")
+        flooder.close()
+
+    def admin(self, path):
+        import urllib.request
+        request = urllib.request.Request(self.server.url + path, headers={"Authorization": "Bearer " + TOKEN})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode()
+
+
+class ResourceBoundsTest(unittest.TestCase):
+    """The cases that need their own server: a reader that never reads, and 10,000 idle sockets."""
+
+    def test_a_reader_that_never_reads_is_closed_and_memory_stays_bounded(self):
+        server = Server(experiment(rate_limit_per_s=10000, max_message_bytes=1024 * 1024))
+        try:
+            sender = Player(server.url, "sender")
+            slow = RawSocket(server.port)
+            slow.emit("register_subject", {"subject_id": "slow"})
+            slow.emit("advance_scene", {})
+            for p in (sender,):
+                p.sio.emit("advance_scene", {})
+                p.sio.emit("join_game", {})
+            slow.emit("join_game", {})
+            game = sender.wait_for("start_game")["game_id"]
+            slow.ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and from now on, read nothing
+            rss_before = server.rss_kib()
+            blob = "z" * (900 * 1024)
+            peak = rss_before
+            for n in range(120):  # ~108 MB towards a socket that reads none of it
+                sender.sio.emit("pyodide_player_action", {"game_id": game, "action": blob, "frame_number": n})
+                peak = max(peak, server.rss_kib())
+                if any('"slow_reader_closed"' in line for line in server.log):
+                    break
+                time.sleep(0.01)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not any('"slow_reader_closed"' in l for l in server.log):
+                time.sleep(0.1)
+            self.assertTrue(any('"slow_reader_closed"' in line for line in server.log), "the slow reader was kept")
+            # Its game pauses for the missing player, as for any lost connection.
+            sender.wait_for("p2p_pause", timeout=5)
+            self.assertLess(peak - rss_before, 96 * 1024 * SLACK, "the server held more than the queue bound allows")
+            sender.close()
+            self.assertTrue(server.alive())
+        finally:
+            server.stop()
+
+    def test_ten_thousand_idle_sockets_are_held_then_reaped_while_a_pair_plays(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard < 10500:
+            self.skipTest(f"this machine allows {hard} open files; 10,000 sockets need more")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        server = Server(experiment(ping_interval_ms=3000, ping_timeout_ms=3000))
+        try:
+            a, b, game = started_pair(server.url, "calm-a", "calm-b")
+            rss_before = server.rss_kib()
+            idle = open_idle_sockets(server.port, 10000)
+            self.assertEqual(len(idle), 10000, "the server did not accept 10,000 sockets")
+            rss_held = server.rss_kib()
+            self.assertGreaterEqual(connections(server), 10000)
+            p99 = relay_p99(a, b, game)
+            self.assertLess(p99, RELAY_P99_BOUND_S, f"relay p99 {p99 * 1000:.1f} ms with 10,000 idle sockets")
+            per_socket = (rss_held - rss_before) / 10000
+            self.assertLess(per_socket, 20 * SLACK, f"{per_socket:.1f} KiB per idle socket")
+            print(f"\n  10,000 idle sockets: {per_socket:.1f} KiB each, relay p99 {p99 * 1000:.1f} ms", flush=True)
+            # They never answer a ping: the server closes them all, and the pair plays on.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and connections(server) > 2:
+                time.sleep(0.5)
+            self.assertEqual(connections(server), 2, "idle sockets that never answer pings were kept")
+            for connection in idle:
+                connection.close()
+            self.assertLess(relay_p99(a, b, game), RELAY_P99_BOUND_S)
+            a.close()
+            b.close()
+        finally:
+            server.stop()
+
+
+def open_idle_sockets(port, count):
+    """Opens `count` Engine.IO WebSockets that then say nothing; returns those that opened."""
+    request = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+    sockets = []
+    for _ in range(count):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+        connection.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        if answer.startswith(b"HTTP/1.1 101"):
+            sockets.append(connection)
+        else:
+            connection.close()
+    return sockets
+
+
+def connections(server):
+    import urllib.request
+    with urllib.request.urlopen(server.url + "/metrics", timeout=10) as response:
+        return int(re.search(r"^cohort_connections (\d+)", response.read().decode(), re.M).group(1))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
