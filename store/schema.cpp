@@ -71,6 +71,11 @@ void set_meta(SQLite::Database& db, const char* key, const std::string& value) {
 void prepare_for_writing(SQLite::Database& db, Durability durability, const std::string& config_json) {
   db.exec("PRAGMA journal_mode=WAL");
   db.exec(durability == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  // Checkpoint policy (docs/log.md): SQLite copies the WAL back into the file once it passes
+  // 1000 pages (4 MiB) and no reader needs the older frames; the file is then cut back to
+  // at most 64 MiB, so a reader that held it open for a long while leaves no lasting bloat.
+  db.exec("PRAGMA wal_autocheckpoint=1000");
+  db.exec("PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes));
   SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
   refuse_foreign_or_newer(db);
   int version = user_version(db);

@@ -11,6 +11,8 @@ namespace cohort {
 inline constexpr int kSchemaVersion = 1;
 // PRAGMA application_id of every Cohort log ("Coh1"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x436f6831;
+// What the WAL is cut back to after a checkpoint (docs/log.md, checkpoint policy).
+inline constexpr long long kWalSizeLimitBytes = 64LL * 1024 * 1024;
 
 enum class Durability { full, normal };
 
