@@ -13,6 +13,8 @@
 #include "replay-tool/rerun.h"
 #include "replay-tool/scan_progress.h"
 #include "replay-tool/state_table.h"
+#include "replay-tool/timeline.h"
+#include "replay-tool/timeline_svg.h"
 #include "replay-tool/trace.h"
 #include "replay-tool/verify.h"
 #include "server/config.h"
@@ -24,6 +26,21 @@ namespace {
 
 // Exit codes beyond PROTOCOL.md's 0 and 1: 2 for a bad command line or a log that cannot be read.
 constexpr int kCannotRun = 2;
+
+// Writes `text` to `out_path`, or to stdout when it is empty.
+int write_output(const std::string& text, const std::string& out_path) {
+  if (out_path.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  std::ofstream out(out_path, std::ios::binary);
+  out << text;
+  if (!out) {
+    std::fprintf(stderr, "cohort-replay: cannot write %s\n", out_path.c_str());
+    return kCannotRun;
+  }
+  return 0;
+}
 
 int run_verify(const std::string& log) {
   LogReader reader(log);
@@ -110,19 +127,22 @@ int run_export(const std::string& log, const std::string& format, const std::str
   projector.mapping = false;
   rebuild(*opened.reader, projector);
   progress.finish();
-  std::string text = sessions_export(projector.analytics, *opened.experiment,
-                                     format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv);
-  if (out_path.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return 0;
-  }
-  std::ofstream out(out_path, std::ios::binary);
-  out << text;
-  if (!out) {
-    std::fprintf(stderr, "cohort-replay: cannot write %s\n", out_path.c_str());
+  return write_output(sessions_export(projector.analytics, *opened.experiment,
+                                      format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv),
+                      out_path);
+}
+
+int run_timeline(const std::string& log, const TraceTarget& target, const std::string& out_path) {
+  OpenedLog opened = open_log(log);
+  ScanProgress progress(*opened.reader);
+  auto timeline = collect_timeline(*opened.reader, *opened.experiment, target);
+  progress.finish();
+  if (!timeline) {
+    std::string what = target.game != kNoGame ? "game " + std::to_string(target.game) : "subject " + target.subject;
+    std::fprintf(stderr, "cohort-replay: no %s in %s\n", what.c_str(), log.c_str());
     return kCannotRun;
   }
-  return 0;
+  return write_output(timeline_svg(*timeline), out_path);
 }
 
 }  // namespace
@@ -161,6 +181,14 @@ int main(int argc, char** argv) {
   export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   export_command->add_option("--out", out, "write to this file instead of stdout");
 
+  TraceTarget drawn;
+  auto* timeline_command = app.add_subcommand("timeline", "a game's or a subject's records drawn as an SVG timeline");
+  timeline_command->add_option("LOG", log, "the log file")->required();
+  auto* drawn_subject = timeline_command->add_option("--subject", drawn.subject, "a subject id");
+  auto* drawn_game = timeline_command->add_option("--game", drawn.game, "a game id");
+  drawn_subject->excludes(drawn_game);
+  timeline_command->add_option("--out", out, "write the SVG to this file instead of stdout");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
@@ -175,6 +203,13 @@ int main(int argc, char** argv) {
     if (*export_command) return run_export(log, format, out);
     if (*rerun_command) return run_rerun(log);
     if (*audit_command) return run_audit(log);
+    if (*timeline_command) {
+      if (drawn.subject.empty() && drawn.game == kNoGame) {
+        std::fprintf(stderr, "cohort-replay: timeline needs --game ID or --subject ID\n");
+        return kCannotRun;
+      }
+      return run_timeline(log, drawn, out);
+    }
     if (*trace_command) {
       if (target.subject.empty() && target.game == kNoGame) {
         std::fprintf(stderr, "cohort-replay: trace needs --subject ID or --game ID\n");

@@ -14,6 +14,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ElementTree
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -30,6 +31,10 @@ CASES = [
     ("sessions.jsonl", "clean", ["export", "--sessions", "--format", "jsonl"], 0),
     ("audit.txt", "clean", ["audit"], 0),
     ("rerun.txt", "clean", ["rerun"], 0),
+    ("timeline-game-3.svg", "clean", ["timeline", "--game", "3"], 0),
+    ("timeline-game-4.svg", "clean", ["timeline", "--game", "4"], 0),
+    ("timeline-game-8.svg", "clean", ["timeline", "--game", "8"], 0),
+    ("timeline-subject-fay.svg", "clean", ["timeline", "--subject", "fay"], 0),
     ("routing-bug-state.txt", "routing_bug", ["state"], 0),
     ("routing-bug-audit.txt", "routing_bug", ["audit"], 1),
     ("routing-bug-rerun.txt", "routing_bug", ["rerun"], 1),
@@ -69,6 +74,7 @@ def main():
             else:
                 print(f"ok   {golden}")
         failures += check_csv_reads_plainly(logs["clean"], args.replay)
+        failures += check_timelines_agree_with_export(logs["clean"], args.replay)
     return 1 if failures else 0
 
 
@@ -89,6 +95,37 @@ def check_csv_reads_plainly(log, replay):
     if not any(row["running"] == "true" for row in rows):
         problems.append("no running game in the export of the fixture")
     print(("FAIL" if problems else "ok  ") + f" sessions.csv read by csv.DictReader ({len(rows)} rows)"
+          + "".join("\n     " + p for p in problems))
+    return 1 if problems else 0
+
+
+def check_timelines_agree_with_export(log, replay):
+    """Every game's timeline is well-formed SVG with a lane per player, and ends (or not) with
+    the reason the sessions export gives for that game."""
+    text = subprocess.run([replay, "export", log, "--sessions"], capture_output=True, check=True).stdout.decode()
+    games = {}
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        games.setdefault(row["game_id"], []).append(row)
+    problems = []
+    svg = "{http://www.w3.org/2000/svg}"
+    for game_id, rows in games.items():
+        run = subprocess.run([replay, "timeline", log, "--game", game_id], capture_output=True)
+        if run.returncode != 0:
+            problems.append(f"game {game_id}: exit {run.returncode}")
+            continue
+        root = ElementTree.fromstring(run.stdout)
+        lanes = [t.text for t in root.iter(svg + "text") if t.get("class") == "lane-name"]
+        if len(lanes) != len(rows):
+            problems.append(f"game {game_id}: lanes {lanes} for {len(rows)} players")
+        ends = {t.text for t in root.iter(svg + "text") if t.get("class") == "label end"}
+        # The game's reason is the first row's unless that player was the excluded one.
+        reasons = {"end: " + row["termination_reason"] for row in rows if row["termination_reason"]}
+        if rows[0]["running"] == "true":
+            if ends:
+                problems.append(f"game {game_id} runs but its timeline shows {ends}")
+        elif not ends or not ends <= reasons | {"end: partner_exclusion"}:
+            problems.append(f"game {game_id}: timeline ends {ends}, export says {reasons}")
+    print(("FAIL" if problems else "ok  ") + f" timelines of {len(games)} games match the export"
           + "".join("\n     " + p for p in problems))
     return 1 if problems else 0
 
