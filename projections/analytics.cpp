@@ -82,4 +82,11 @@ void Analytics::apply(const Event& event) {
       event.body);
 }
 
+std::string game_end_reason(const std::vector<SessionRow>& rows) {
+  for (const SessionRow& row : rows) {
+    if (row.excluded_reason.empty() || row.termination_reason != row.excluded_reason) return row.termination_reason;
+  }
+  return "partner_exclusion";  // every seat was the excluded player's: a one-seat game
+}
+
 }  // namespace cohort

@@ -46,6 +46,10 @@ struct SessionRow {
   bool operator==(const SessionRow&) const = default;
 };
 
+// The reason the game ended (its game_ended), read from its rows: an excluded player's own row
+// carries the exclusion reason instead.
+std::string game_end_reason(const std::vector<SessionRow>& rows);
+
 class Analytics {
  public:
   void apply(const Event& event);

@@ -1,33 +1,40 @@
+#include "engine/vocabulary/json_text.h"
 #include "projections/sessions_export.h"
 #include "projections/state_json.h"
-#include "engine/vocabulary/json_text.h"
+#include "replay-tool/timeline.h"
+#include "replay-tool/timeline_svg.h"
+#include "server/admin_auth.h"
+#include "server/dashboard_assets.h"
+#include "server/json_log.h"
 #include "server/sessions.h"
+#include "server/sse_stream.h"
+#include "server/url_text.h"
+#include "store/checked_scan.h"
+
+#include <boost/asio/post.hpp>
 
 namespace cohort {
 namespace {
-
-// The value of `key` in the request target's query string ("" when absent).
-std::string query_param(std::string_view target, std::string_view key) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return "";
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
-}
-
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::string error_body(std::string_view code, std::string_view message) {
   JsonObject body;
   body.str("code", code).str("message", message);
   return body.text();
+}
+
+// The sign-in form, with a line saying why it is shown again.
+std::string login_page(std::string_view message) {
+  std::string page(dashboard_asset("login.html")->body);
+  if (!message.empty()) {
+    page.replace(page.find("<!--message-->"), 14, "<p class=\"message\">" + std::string(message) + "</p>");
+  }
+  return page;
+}
+
+// A game id as the dashboard sends it: digits only.
+std::optional<GameId> parse_game_id(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(text);
 }
 
 }  // namespace
@@ -70,6 +77,10 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
             error_body("transport_unsupported", "only transport=websocket with EIO=4 is served"));
     return;
   }
+  if (path == "/admin/login" && request.method() == http::verb::post) {
+    login(request.body());
+    return;
+  }
   if (request.method() != http::verb::get) {
     respond(http::status::method_not_allowed, "application/json", error_body("method_not_allowed", "GET only"));
     return;
@@ -80,10 +91,42 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     respond(http::status::ok, "application/json", body.text());
     return;
   }
-  bool admin = path.starts_with("/admin/");
-  if (admin && request[http::field::authorization] != "Bearer " + context_->admin_token) {
-    respond(http::status::unauthorized, "application/json",
-            error_body("unauthorized", "send Authorization: Bearer <admin_token>"));
+  bool admin = path == "/admin" || path.starts_with("/admin/");
+  if (admin && !admin_authorized(request[http::field::authorization], request[http::field::cookie], context_->admin_token)) {
+    if (path == "/admin" || path == "/admin/") {
+      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
+    } else {
+      respond(http::status::unauthorized, "application/json",
+              error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
+    }
+    return;
+  }
+  if (path == "/admin") {
+    respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "/admin/"}});
+    return;
+  }
+  if (path == "/admin/" || path == "/admin/app.js" || path == "/admin/style.css") {
+    auto asset = dashboard_asset(path == "/admin/" ? "index.html" : path.substr(7));
+    respond(http::status::ok, std::string(asset->content_type), std::string(asset->body),
+            {{http::field::cache_control, "no-cache"}});
+    return;
+  }
+  if (path == "/admin/events") {
+    auto stream = std::make_shared<SseStream>(stream_.release_socket());
+    stream->start();
+    context_->dashboard->subscribe(std::move(stream));
+    return;
+  }
+  if (path == "/admin/dashboard") {
+    context_->dashboard->build([self = shared_from_this()](std::string json) {
+      net::post(self->stream_.get_executor(), [self, json = std::move(json)]() mutable {
+        self->respond(http::status::ok, "application/json", std::move(json));
+      });
+    });
+    return;
+  }
+  if (path == "/admin/timeline") {
+    timeline(query_param(target, "game"), query_param(target, "subject"));
     return;
   }
   // Everything else reads the engine's projections on the engine thread.
@@ -136,10 +179,65 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
   });
 }
 
-void HttpSession::respond(http::status status, std::string content_type, std::string body) {
+void HttpSession::login(const std::string& form) {
+  auto token = form_field(form, "token");
+  if (!token || !same_secret(*token, context_->admin_token)) {
+    json_log::line("admin_login_refused", {});
+    respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
+    return;
+  }
+  respond(http::status::see_other, "text/plain", "",
+          {{http::field::location, "/admin/"}, {http::field::set_cookie, admin_cookie(context_->admin_token)}});
+}
+
+// Scans the log file on the log readers' thread; the answer comes back to this connection.
+void HttpSession::timeline(const std::string& game, const std::string& subject) {
+  TraceTarget target;
+  if (!game.empty()) {
+    auto id = parse_game_id(game);
+    if (!id) {
+      respond(http::status::bad_request, "application/json", error_body("bad_request", "game is a game id (digits)"));
+      return;
+    }
+    target.game = *id;
+  } else if (!subject.empty()) {
+    target.subject = subject;
+  } else {
+    respond(http::status::bad_request, "application/json", error_body("bad_request", "timeline needs ?game=ID or ?subject=ID"));
+    return;
+  }
+  net::post(context_->log_readers, [self = shared_from_this(), target] {
+    http::status status = http::status::ok;
+    std::string type = "image/svg+xml", body;
+    try {
+      LogReader reader(self->context_->config.server.db);
+      if (auto drawn = collect_timeline(reader, self->context_->config.experiment, target)) {
+        body = timeline_svg(*drawn);
+      } else {
+        status = http::status::not_found;
+        type = "application/json";
+        body = target.game != kNoGame
+                   ? error_body("unknown_game", "no game " + std::to_string(target.game) + " in the log")
+                   : error_body("unknown_subject", "no subject " + target.subject + " in the log");
+      }
+    } catch (const std::exception& error) {
+      json_log::line("timeline_failed", {{"error", error.what()}});
+      status = http::status::internal_server_error;
+      type = "application/json";
+      body = error_body(dynamic_cast<const DamagedLog*>(&error) ? "damaged_log" : "log_unreadable", error.what());
+    }
+    net::post(self->stream_.get_executor(), [self, status, type = std::move(type), body = std::move(body)]() mutable {
+      self->respond(status, std::move(type), std::move(body));
+    });
+  });
+}
+
+void HttpSession::respond(http::status status, std::string content_type, std::string body,
+                          std::initializer_list<std::pair<http::field, std::string>> headers) {
   response_ = std::make_shared<http::response<http::string_body>>(status, 11);
   response_->set(http::field::server, "cohort");
   response_->set(http::field::content_type, content_type);
+  for (const auto& [field, value] : headers) response_->set(field, value);
   response_->keep_alive(keep_alive_);
   response_->body() = std::move(body);
   response_->prepare_payload();

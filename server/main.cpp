@@ -149,6 +149,8 @@ int main(int argc, char** argv) {
                         }},
                     config.server.snapshot_every);
   context->pipeline = &pipeline;
+  context->dashboard = std::make_shared<DashboardFeed>(*context);
+  context->dashboard->start();
   std::random_device device;
   pipeline.submit(Command{0, "", kNoConn, std::nullopt,
                           cmd::ServerStarted{(static_cast<std::int64_t>(device()) << 31) ^ device()}});

@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <limits>
+
 namespace cohort {
 
 using prometheus::BuildCounter;
@@ -51,6 +53,23 @@ void Metrics::state(const SessionMap& state) {
 std::string Metrics::text() const {
   prometheus::TextSerializer serializer;
   return serializer.Serialize(registry_->Collect());
+}
+
+MetricTotals Metrics::totals() const {
+  return MetricTotals{appended_.Value(), failed_batches_.Value(), connections_.Value(),
+                      relayed_.Value(),  rejected_.Value(),       violations_.Value()};
+}
+
+HistogramReading Metrics::commit_latency() const {
+  prometheus::ClientMetric metric = commit_latency_.Collect();
+  HistogramReading reading;
+  for (const auto& bucket : metric.histogram.bucket) {
+    if (bucket.upper_bound != std::numeric_limits<double>::infinity()) reading.upper_bounds.push_back(bucket.upper_bound);
+    reading.cumulative.push_back(static_cast<double>(bucket.cumulative_count));
+  }
+  reading.sum = metric.histogram.sample_sum;
+  reading.count = static_cast<double>(metric.histogram.sample_count);
+  return reading;
 }
 
 }  // namespace cohort

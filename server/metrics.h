@@ -10,8 +10,19 @@
 #include <string>
 
 #include "projections/session_map.h"
+#include "server/latency_window.h"
 
 namespace cohort {
+
+// The counters the dashboard shows next to the study, as /metrics has them.
+struct MetricTotals {
+  double records_appended = 0;
+  double commit_failures = 0;
+  double connections = 0;
+  double relayed = 0;
+  double rejected = 0;
+  double violations = 0;
+};
 
 class Metrics {
  public:
@@ -24,6 +35,8 @@ class Metrics {
   // Per-scene waiters and games per status, read from the state when scraped.
   void state(const SessionMap& state);
   std::string text() const;
+  MetricTotals totals() const;
+  HistogramReading commit_latency() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

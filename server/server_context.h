@@ -2,12 +2,14 @@
 // What every connection of the running server shares. Beast and Asio stay in server/*.cpp.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <memory>
 #include <string>
 
 #include "server/config.h"
+#include "server/dashboard_feed.h"
 #include "server/metrics.h"
 #include "server/pipeline.h"
 #include "server/registry.h"
@@ -29,6 +31,10 @@ struct ServerContext {
   Metrics metrics;
   LogWriter* writer = nullptr;
   Pipeline* pipeline = nullptr;
+  std::shared_ptr<DashboardFeed> dashboard;
+  // Reads of the log file itself (the dashboard's timelines): a scan can take a while on a
+  // big log, so it runs here, off the I/O threads and off the engine thread.
+  boost::asio::thread_pool log_readers{1};
   std::atomic<ConnId> next_conn{0};
   std::atomic<bool> stopping{false};
 };

@@ -32,7 +32,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(http::request<http::string_body>&& request);
-  void respond(http::status status, std::string content_type, std::string body);
+  void login(const std::string& form);
+  void timeline(const std::string& game, const std::string& subject);
+  void respond(http::status status, std::string content_type, std::string body,
+               std::initializer_list<std::pair<http::field, std::string>> headers = {});
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
 
   beast::tcp_stream stream_;

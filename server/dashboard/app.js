@@ -1,0 +1,139 @@
+// The Cohort dashboard: renders the updates of GET /admin/events (server-sent events, sent
+// within a quarter second of a commit) and opens timelines from GET /admin/timeline.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+function duration(ms) {
+  if (ms == null) return '—';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function subjectLink(id, connected) {
+  const cls = connected === false ? 'subject gone' : 'subject';
+  const title = connected === false ? ' title="not connected"' : '';
+  return `<a class="${cls}" data-subject="${escape(id)}"${title}>${escape(id)}</a>`;
+}
+
+function renderScenes(study) {
+  $('scenes').innerHTML = study.scenes.map((scene) => `
+    <tr data-scene="${escape(scene.scene_id)}"><td>${escape(scene.scene_id)}</td><td>${scene.type}</td>
+    <td class="subjects">${scene.subjects}</td>
+    <td class="waiting">${scene.type === 'game' ? scene.waiting : '—'}</td>
+    <td class="longest-wait">${scene.type === 'game' ? duration(scene.longest_wait_ms) : '—'}</td></tr>`).join('');
+}
+
+function renderPeople(study, server) {
+  const s = study.subjects;
+  const latency = server.commit_latency;
+  const rows = [
+    ['socket connections', server.connections, 'connections'],
+    ['subjects connected', `${s.connected} of ${s.total}`, 'connected'],
+    ['idle · waiting · in a game · done', `${s.idle} · ${s.waiting} · ${s.in_game} · ${s.done}`, 'by-state'],
+    [`commit latency (last ${latency.window_s} s)`, latency.commits > 0
+      ? `p50 ${latency.p50_ms.toFixed(2)} ms · p99 ${latency.p99_ms.toFixed(2)} ms · ${latency.commits} commits`
+      : 'no commit', 'commit-latency'],
+    ['records in the log', `${server.records_appended} appended since start · last seq ${study.last_seq}`, 'records'],
+    ['invariant violations', server.violations, 'violations', server.violations > 0],
+    ['failed commits', server.commit_failures, 'commit-failures', server.commit_failures > 0],
+    ['rejected commands', server.rejected_commands, 'rejected'],
+    ['relayed messages', server.relayed_messages, 'relayed'],
+  ];
+  $('people').innerHTML = rows.map(([label, value, key, bad]) =>
+    `<dt>${label}</dt><dd id="figure-${key}"${bad ? ' class="bad"' : ''}>${escape(value)}</dd>`).join('');
+}
+
+function renderGames(study) {
+  const games = study.games;
+  $('games-counts').textContent = `${games.total} · ` +
+    Object.entries(games.by_status).map(([status, n]) => `${status} ${n}`).join(' · ');
+  $('games').innerHTML = games.list.map((game) => `
+    <tr data-game="${game.game_id}"${game.game_id === openGame ? ' class="selected"' : ''}><td>${game.game_id}</td>
+    <td>${escape(game.scene_id)}</td><td><span class="status ${game.status}">${game.status}</span></td>
+    <td>${game.players.map((p) => subjectLink(p.subject_id, p.connected)).join(', ')}</td>
+    <td>${duration(game.age_ms)}</td></tr>`).join('');
+  $('games-more').textContent = games.total > games.list.length
+    ? `The ${games.list.length} oldest of ${games.total} are listed; find any other by its id above.` : '';
+}
+
+function renderEnded(study) {
+  const ended = study.ended;
+  $('ended-counts').textContent = `${ended.total} · ` +
+    Object.entries(ended.by_reason).map(([reason, n]) => `${reason} ${n}`).join(' · ');
+  $('ended').innerHTML = ended.recent.map((game) => `
+    <tr data-game="${game.game_id}" data-ended-game="${game.game_id}"><td>${game.game_id}</td><td>${escape(game.scene_id)}</td>
+    <td class="reason ${game.reason === 'normal' ? 'normal' : 'partial'}">${escape(game.reason)}</td>
+    <td>${game.players.map((p) => subjectLink(p)).join(', ')}</td>
+    <td>${duration(study.now - game.ended_at)} ago</td></tr>`).join('');
+}
+
+function render(update) {
+  const { study, server } = update;
+  $('experiment').textContent = study.experiment_id;
+  renderScenes(study);
+  renderPeople(study, server);
+  renderGames(study);
+  renderEnded(study);
+  $('updated').textContent = `updated ${new Date(study.now).toLocaleTimeString()}`;
+}
+
+// --- live feed -----------------------------------------------------------------------------
+let lastUpdate = 0;
+function connect() {
+  const events = new EventSource('/admin/events');
+  events.onmessage = (message) => {
+    lastUpdate = Date.now();
+    $('live').textContent = 'live';
+    $('live').classList.remove('off');
+    render(JSON.parse(message.data));
+  };
+  events.onerror = () => {
+    $('live').textContent = 'reconnecting…';
+    $('live').classList.add('off');
+  };
+}
+setInterval(() => {
+  if (lastUpdate && Date.now() - lastUpdate > 3000) {
+    $('live').textContent = 'no update for ' + duration(Date.now() - lastUpdate);
+    $('live').classList.add('off');
+  }
+}, 1000);
+
+// --- timelines -----------------------------------------------------------------------------
+let openGame = null;
+async function openTimeline(kind, id) {
+  openGame = kind === 'game' ? Number(id) : null;
+  const panel = $('timeline-panel');
+  panel.hidden = false;
+  $('timeline-title').textContent = `${kind} ${id}`;
+  $('timeline-command').textContent = `cohort-replay timeline LOG --${kind} ${id} --out ${kind}-${id}.svg`;
+  $('timeline').innerHTML = '<p class="note">reading the log…</p>';
+  const response = await fetch(`/admin/timeline?${kind}=${encodeURIComponent(id)}`);
+  if (response.ok) {
+    $('timeline').innerHTML = await response.text();  // SVG built by the server, every text escaped
+  } else {
+    let message = `${response.status}`;
+    try { message = (await response.json()).message; } catch (e) { /* not JSON */ }
+    $('timeline').innerHTML = `<p class="note">${escape(message)}</p>`;
+  }
+  panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+document.addEventListener('click', (event) => {
+  const subject = event.target.closest('a.subject');
+  if (subject) return openTimeline('subject', subject.dataset.subject);
+  const row = event.target.closest('tr[data-game]');
+  if (row) return openTimeline('game', row.dataset.game);
+});
+$('timeline-close').addEventListener('click', () => { $('timeline-panel').hidden = true; openGame = null; });
+$('find').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const id = $('find-id').value.trim();
+  if (id) openTimeline(/^\d+$/.test(id) ? 'game' : 'subject', id);
+});
+
+connect();

@@ -1,0 +1,137 @@
+// The researcher's dashboard in a real browser (Debian's chromium, driven by playwright-core)
+// against a server with a scripted study: sign in, watch the waiting count and a game come and
+// go, open its timeline, download the sessions CSV. Saves a screenshot of the page at rest in
+// $COHORT_ARTIFACTS (default: build/artifacts).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { Server, TOKEN, participant, toGameScene, startedPair } from './harness.mjs';
+
+const ARTIFACTS = process.env.COHORT_ARTIFACTS || resolve(import.meta.dirname, '../../build/artifacts');
+// The promise is an update within a second of a commit; a sanitizer build runs several times slower.
+const UPDATE_BOUND_MS = process.env.COHORT_SANITIZER ? 3000 : 1000;
+let server, browser;
+
+before(async () => {
+  server = await new Server().start();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// The text of an element once `predicate` holds for it, within `timeout` ms.
+async function textWhen(page, selector, predicate, timeout = 5000) {
+  const handle = await page.waitForFunction(([sel, body]) => {
+    const element = document.querySelector(sel);
+    const text = element ? element.textContent : null;
+    return new Function('text', `return (${body})(text)`)(text) ? text : false;
+  }, [selector, predicate.toString()], { timeout });
+  return handle.jsonValue();
+}
+
+async function signedInPage() {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const response = await page.goto(server.url + '/admin/');
+  assert.equal(response.status(), 401, 'the page itself needs the token');
+  await page.fill('#token', TOKEN);
+  await Promise.all([page.waitForURL(server.url + '/admin/'), page.click('button[type=submit]')]);
+  await textWhen(page, '#live', (t) => t === 'live');
+  return page;
+}
+
+test('without the token: 401 everywhere under /admin/, and a wrong token is refused', async () => {
+  for (const path of ['/admin/', '/admin/app.js', '/admin/events', '/admin/dashboard', '/admin/timeline?game=1',
+    '/admin/state', '/admin/export/sessions']) {
+    assert.equal((await server.get(path, null)).status, 401, path);
+    assert.equal((await server.get(path, 'not-the-token')).status, 401, path);
+  }
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(server.url + '/admin/');
+  await page.fill('#token', 'not-the-token');
+  const [response] = await Promise.all([page.waitForResponse('**/admin/login'), page.click('button[type=submit]')]);
+  assert.equal(response.status(), 401);
+  assert.match(await page.textContent('.message'), /not this server's admin token/);
+  const cookies = await page.context().cookies();
+  assert.equal(cookies.length, 0, 'no cookie after a refused login');
+});
+
+test('live: waiting count, a game appearing and ending, its timeline, the CSV', async () => {
+  const page = await signedInPage();
+  const waiting = 'tr[data-scene="cramped_room"] .waiting';
+  assert.equal(await textWhen(page, waiting, (t) => t !== null), '0');
+  assert.equal(await page.textContent('#experiment'), 'e2e');
+
+  // One waiter: the page shows it within a second of the commit that the client's answer follows.
+  const alice = await participant(server, 'dash-alice');
+  await toGameScene(alice);
+  alice.emit('join_game', {});
+  await alice.waitFor('waiting_room');
+  const seen = Date.now();
+  await textWhen(page, waiting, (t) => t === '1', UPDATE_BOUND_MS);
+  console.log(`waiting count on the page ${Date.now() - seen} ms after the client was told`);
+
+  // A partner: the game appears, playing, with both players; the waitroom empties.
+  const bob = await participant(server, 'dash-bob');
+  await toGameScene(bob);
+  bob.emit('join_game', {});
+  const { game_id: game } = await alice.waitFor('start_game');
+  const row = `#games tr[data-game="${game}"]`;
+  await page.waitForSelector(row, { timeout: 2000 });
+  assert.match(await page.textContent(row), /playing.*dash-alice, dash-bob/s);
+  assert.equal(await textWhen(page, waiting, (t) => t === '0'), '0');
+
+  // Alice leaves: the game leaves the live list and is listed as ended, partner_left.
+  alice.emit('leave_game', {});
+  await bob.waitFor('end_game');
+  await page.waitForSelector(row, { state: 'detached', timeout: 2000 });
+  const ended = `#ended tr[data-ended-game="${game}"]`;
+  await page.waitForSelector(ended, { timeout: 2000 });
+  assert.equal(await page.textContent(`${ended} .reason`), 'partner_left');
+  assert.match(await page.textContent('#ended-counts'), /partner_left 1/);
+
+  // Its timeline: one lane per player, the end with its reason.
+  await page.click(ended);
+  await page.waitForSelector('#timeline svg', { timeout: 5000 });
+  const lanes = await page.$$eval('#timeline svg text.lane-name', (texts) => texts.map((t) => t.textContent));
+  assert.deepEqual(lanes, ['player 0 · dash-alice', 'player 1 · dash-bob']);
+  const ends = await page.$$eval('#timeline svg text.label.end', (texts) => texts.map((t) => t.textContent));
+  assert.deepEqual(ends, ['end: partner_left', 'end: partner_left']);
+  assert.ok(await page.$('#timeline svg g.mark.join'), 'the joins are drawn');
+  assert.ok(await page.$('#timeline svg g.mark.start'), 'the start is drawn');
+
+  // A subject's timeline from its name.
+  await page.click(`${ended} a.subject[data-subject="dash-bob"]`);
+  await textWhen(page, '#timeline svg text.title', (t) => t && t.startsWith('subject dash-bob'));
+
+  // The sessions export, downloaded from the page.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.match(csv[0], /^game_id,scene_id,subject_id/);
+  const rows = csv.slice(1).filter((line) => line.startsWith(`${game},`));
+  assert.equal(rows.length, 2);
+  for (const line of rows) assert.match(line, /partner_left/);
+
+  // At rest, with a game running: the screenshot for docs/dashboard.md.
+  const [carol, dan] = await startedPair(server, 'dash-carol', 'dash-dan');
+  await page.waitForSelector('#games tr[data-game]', { timeout: 2000 });
+  await page.click('#timeline-close');
+  await page.waitForTimeout(300);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true, timeout: 10000 });
+  assert.equal((await server.audit()).ok, true);
+  for (const client of [alice, bob, carol, dan]) client.close();
+});
+
+test('a timeline of an unknown game says so; a subject id is decoded from the query', async () => {
+  const unknown = await server.get('/admin/timeline?game=99999');
+  assert.equal(unknown.status, 404);
+  assert.equal(JSON.parse(unknown.body).code, 'unknown_game');
+  assert.equal(JSON.parse((await server.get('/admin/timeline?subject=no%20one')).body).message, 'no subject no one in the log');
+  assert.equal((await server.get('/admin/timeline?game=1x')).status, 400);
+  assert.equal((await server.get('/admin/timeline')).status, 400);
+});
