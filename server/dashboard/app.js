@@ -55,7 +55,7 @@ function renderGames(study) {
     <tr data-game="${game.game_id}"${game.game_id === openGame ? ' class="selected"' : ''}><td>${game.game_id}</td>
     <td>${escape(game.scene_id)}</td><td><span class="status ${game.status}">${game.status}</span></td>
     <td>${game.players.map((p) => subjectLink(p.subject_id, p.connected)).join(', ')}</td>
-    <td>${duration(game.age_ms)}</td></tr>`).join('');
+    <td>${duration(game.age_ms)}</td></tr>`).join('') || '<tr><td colspan="5" class="note">no live game</td></tr>';
   $('games-more').textContent = games.total > games.list.length
     ? `The ${games.list.length} oldest of ${games.total} are listed; find any other by its id above.` : '';
 }
@@ -68,7 +68,7 @@ function renderEnded(study) {
     <tr data-game="${game.game_id}" data-ended-game="${game.game_id}"><td>${game.game_id}</td><td>${escape(game.scene_id)}</td>
     <td class="reason ${game.reason === 'normal' ? 'normal' : 'partial'}">${escape(game.reason)}</td>
     <td>${game.players.map((p) => subjectLink(p)).join(', ')}</td>
-    <td>${duration(study.now - game.ended_at)} ago</td></tr>`).join('');
+    <td>${duration(study.now - game.ended_at)} ago</td></tr>`).join('') || '<tr><td colspan="5" class="note">no game ended in the last hour</td></tr>';
 }
 
 function render(update) {

@@ -1,7 +1,7 @@
 // The researcher's dashboard in a real browser (Debian's chromium, driven by playwright-core)
 // against a server with a scripted study: sign in, watch the waiting count and a game come and
-// go, open its timeline, download the sessions CSV. Saves a screenshot of the page at rest in
-// $COHORT_ARTIFACTS (default: build/artifacts).
+// go, open its timeline, download the sessions CSV. Saves screenshots of the page at rest and
+// with a timeline open in $COHORT_ARTIFACTS (default: build/artifacts).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -103,6 +103,8 @@ test('live: waiting count, a game appearing and ending, its timeline, the CSV', 
   assert.deepEqual(ends, ['end: partner_left', 'end: partner_left']);
   assert.ok(await page.$('#timeline svg g.mark.join'), 'the joins are drawn');
   assert.ok(await page.$('#timeline svg g.mark.start'), 'the start is drawn');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-timeline.png'), fullPage: true, timeout: 10000 });
 
   // A subject's timeline from its name.
   await page.click(`${ended} a.subject[data-subject="dash-bob"]`);
@@ -121,7 +123,6 @@ test('live: waiting count, a game appearing and ending, its timeline, the CSV', 
   await page.waitForSelector('#games tr[data-game]', { timeout: 2000 });
   await page.click('#timeline-close');
   await page.waitForTimeout(300);
-  mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true, timeout: 10000 });
   assert.equal((await server.audit()).ok, true);
   for (const client of [alice, bob, carol, dan]) client.close();
