@@ -161,12 +161,17 @@ int main(int argc, char** argv) {
   state->add_option("--at", at, "a seq, or a UTC time (the last record at or before it)");
   state->add_flag("--json", json, "the JSON of GET /admin/state");
 
+  // trace and timeline: the log, and a subject or a game.
   TraceTarget target;
-  auto* trace_command = app.add_subcommand("trace", "every command and event that touched a subject or a game");
-  trace_command->add_option("LOG", log, "the log file")->required();
-  auto* by_subject = trace_command->add_option("--subject", target.subject, "a subject id");
-  auto* by_game = trace_command->add_option("--game", target.game, "a game id");
-  by_subject->excludes(by_game);
+  auto add_target = [&](const char* name, const char* description) {
+    auto* command = app.add_subcommand(name, description);
+    command->add_option("LOG", log, "the log file")->required();
+    auto* by_subject = command->add_option("--subject", target.subject, "a subject id");
+    auto* by_game = command->add_option("--game", target.game, "a game id");
+    by_subject->excludes(by_game);
+    return command;
+  };
+  auto* trace_command = add_target("trace", "every command and event that touched a subject or a game");
   trace_command->add_flag("--json", json, "JSON lines");
 
   auto* audit_command = app.add_subcommand("audit", "check the invariants after every event; exit 1 if any is broken");
@@ -181,12 +186,7 @@ int main(int argc, char** argv) {
   export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   export_command->add_option("--out", out, "write to this file instead of stdout");
 
-  TraceTarget drawn;
-  auto* timeline_command = app.add_subcommand("timeline", "a game's or a subject's records drawn as an SVG timeline");
-  timeline_command->add_option("LOG", log, "the log file")->required();
-  auto* drawn_subject = timeline_command->add_option("--subject", drawn.subject, "a subject id");
-  auto* drawn_game = timeline_command->add_option("--game", drawn.game, "a game id");
-  drawn_subject->excludes(drawn_game);
+  auto* timeline_command = add_target("timeline", "a game's or a subject's records drawn as an SVG timeline");
   timeline_command->add_option("--out", out, "write the SVG to this file instead of stdout");
 
   try {
@@ -203,19 +203,12 @@ int main(int argc, char** argv) {
     if (*export_command) return run_export(log, format, out);
     if (*rerun_command) return run_rerun(log);
     if (*audit_command) return run_audit(log);
-    if (*timeline_command) {
-      if (drawn.subject.empty() && drawn.game == kNoGame) {
-        std::fprintf(stderr, "cohort-replay: timeline needs --game ID or --subject ID\n");
-        return kCannotRun;
-      }
-      return run_timeline(log, drawn, out);
-    }
-    if (*trace_command) {
+    if (*trace_command || *timeline_command) {
       if (target.subject.empty() && target.game == kNoGame) {
-        std::fprintf(stderr, "cohort-replay: trace needs --subject ID or --game ID\n");
+        std::fprintf(stderr, "cohort-replay: %s needs --subject ID or --game ID\n", *trace_command ? "trace" : "timeline");
         return kCannotRun;
       }
-      return run_trace(log, target, json);
+      return *trace_command ? run_trace(log, target, json) : run_timeline(log, target, out);
     }
   } catch (const StoreError& error) {
     std::fprintf(stderr, "cohort-replay: %s\n", error.what());

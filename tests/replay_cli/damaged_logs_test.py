@@ -24,6 +24,8 @@ COMMANDS = [
     ["rerun"],
     ["export", "--sessions"],
     ["export", "--sessions", "--format", "jsonl"],
+    ["timeline", "--game", "8"],  # runs to the end of the log: its scan meets the damage
+    ["timeline", "--subject", "fay"],
 ]
 
 
@@ -98,14 +100,36 @@ def check_state_before_damage(replay, make_fixture_log, tmp, cases):
     and is the state the undamaged log gives there."""
     clean = os.path.join(tmp, "clean.db")
     subprocess.run([make_fixture_log, clean], check=True)
-    expected = subprocess.run([replay, "state", clean, "--at", "150"], capture_output=True, text=True)
+    # Reads that stop before the fault (state --at, the timeline of a game that ended before it)
+    # give what they give on the clean log: the damage lies beyond what they read.
     results = []
-    for name, path, *_ in cases[:2]:
-        run = subprocess.run([replay, "state", path, "--at", "150"], capture_output=True, text=True)
-        ok = run.returncode == 0 and run.stdout == expected.stdout and expected.stdout
-        print(("ok   " if ok else "FAIL ") + f"{name}: state --at 150, before the fault, as in the clean log"
-              + ("" if ok else f"\n     exit {run.returncode}: {run.stdout!r} {run.stderr!r}"))
-        results.append(bool(ok))
+    for command in (["state", "--at", "150"], ["timeline", "--game", "3"]):
+        expected = subprocess.run([replay, command[0], clean, *command[1:]], capture_output=True, text=True)
+        for name, path, *_ in cases[:2]:
+            run = subprocess.run([replay, command[0], path, *command[1:]], capture_output=True, text=True)
+            ok = run.returncode == 0 and run.stdout == expected.stdout and expected.stdout
+            print(("ok   " if ok else "FAIL ") + f"{name}: {' '.join(command)}, before the fault, as in the clean log"
+                  + ("" if ok else f"\n     exit {run.returncode}: {run.stdout[:80]!r} {run.stderr!r}"))
+            results.append(bool(ok))
+    return results
+
+
+def check_missing_targets(replay, make_fixture_log, tmp):
+    """trace and timeline on a sound log: no target, or one the log does not hold."""
+    clean = os.path.join(tmp, "targets.db")
+    subprocess.run([make_fixture_log, clean], check=True)
+    results = []
+    for command, message in [
+        (["timeline", clean, "--game", "99"], f"cohort-replay: no game 99 in {clean}\n"),
+        (["timeline", clean, "--subject", "nobody"], f"cohort-replay: no subject nobody in {clean}\n"),
+        (["timeline", clean], "cohort-replay: timeline needs --subject ID or --game ID\n"),
+        (["trace", clean], "cohort-replay: trace needs --subject ID or --game ID\n"),
+    ]:
+        run = subprocess.run([replay, *command], capture_output=True, text=True)
+        ok = run.returncode == 2 and run.stdout == "" and run.stderr == message
+        print(("ok   " if ok else "FAIL ") + " ".join(command[:1] + command[2:])
+              + ("" if ok else f"\n     exit {run.returncode}: {run.stdout[:80]!r} {run.stderr!r}"))
+        results.append(ok)
     return results
 
 
@@ -115,6 +139,7 @@ def main():
         cases = make_cases(tmp, make_fixture_log)
         results = [check(replay, case, command) for case in cases for command in COMMANDS]
         results += check_state_before_damage(replay, make_fixture_log, tmp, cases)
+        results += check_missing_targets(replay, make_fixture_log, tmp)
     print(f"{results.count(True)} of {len(results)} passed")
     return 0 if all(results) else 1
 
