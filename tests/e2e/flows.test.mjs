@@ -131,7 +131,10 @@ test('validation failure: both are repooled and not matched together again', asy
   for (const c of [a, b]) assert.equal((await c.waitFor('p2p_validation_repool')).reason, 'ice_failed');
   await gameGone(s, ready.game_id);
   const mark = a.events.length;
-  a.emit('join_game', {}); b.emit('join_game', {});
+  // One after the other: on two sockets the server may take simultaneous joins in either order.
+  a.emit('join_game', {});
+  await a.waitFor('waiting_room', () => true, 5000, mark);
+  b.emit('join_game', {});
   await sleep(300);
   assert.equal(a.events.slice(mark).some((e) => e.event === 'match_found_countdown'), false);
   assert.deepEqual((await s.state()).waitrooms.cramped_room, ['v-a', 'v-b']);
