@@ -8,11 +8,13 @@ namespace cohort {
 void Registry::add_socket(ConnId conn, std::weak_ptr<Outbound> socket) {
   std::unique_lock lock(mutex_);
   sockets_[conn] = std::move(socket);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 void Registry::remove_socket(ConnId conn) {
   std::unique_lock lock(mutex_);
   sockets_.erase(conn);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 std::size_t Registry::socket_count() const {
@@ -27,6 +29,7 @@ void Registry::follow(const Event& event) {
     return;
   }
   std::unique_lock lock(mutex_);
+  generation_.fetch_add(1, std::memory_order_release);
   if (const auto* connected = std::get_if<ev::SubjectConnected>(&event.body)) {
     if (connected->replaced_conn) subject_of_conn_.erase(connected->replaced_conn);
     conn_of_subject_[event.subject] = connected->conn;
@@ -66,6 +69,7 @@ std::optional<RelayRoute> Registry::route(ConnId from, GameId game) const {
   auto seat = std::find(room->second.begin(), room->second.end(), subject->second);
   if (seat == room->second.end()) return std::nullopt;
   RelayRoute route;
+  route.generation = generation_.load(std::memory_order_acquire);
   route.seat = static_cast<int>(seat - room->second.begin());
   for (const std::string& player : room->second) {
     auto conn = conn_of_subject_.find(player);

@@ -9,7 +9,9 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "server/outbound.h"
 #include "server/server_context.h"
@@ -21,6 +23,8 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+struct Relay;
 
 // One HTTP connection: answers requests, or hands a Socket.IO upgrade to a WsSession.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -62,6 +66,16 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void handle_frame(std::string_view text);
   void handle_event(std::string_view payload, std::optional<std::int64_t> ack);
   void submit(CommandBody body, std::optional<std::int64_t> ack);
+  // The route of this socket's relays into `game`, looked up again only when the registry
+  // changed since (nullptr: this socket holds no seat in it).
+  struct CachedRoute {
+    GameId game = kNoGame;
+    std::uint64_t generation = 0;
+    int seat = -1;
+    std::vector<std::weak_ptr<Outbound>> sockets;  // weak: a closed partner is not kept alive
+  };
+  const CachedRoute* route_to(GameId game);
+  void relay(const Relay& message);
   bool within_rate_limit();
   void queue(std::string frame);
   void do_write();
@@ -87,6 +101,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   net::steady_timer ping_timer_;
   std::chrono::steady_clock::time_point ping_sent_;
   bool awaiting_pong_ = false;
+  std::optional<CachedRoute> route_;
   std::int64_t rate_window_ = 0;
   int rate_count_ = 0;
 };

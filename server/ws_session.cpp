@@ -30,39 +30,6 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
-// Relays go from the receiving socket's thread straight to the target sockets' strands.
-void relay(ServerContext& context, ConnId from, const Relay& message) {
-  auto route = context.registry.route(from, message.game);
-  if (!route) {
-    if (auto sender = context.registry.socket(from)) {
-      JsonObject error;
-      error.str("code", "not_in_game")
-          .str("message", "this socket holds no seat in game " + std::to_string(message.game))
-          .str("event", message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action");
-      sender->send(sio::event_frame("error", error.text()));
-    }
-    return;
-  }
-  if (message.kind == Relay::Kind::webrtc_signal) {
-    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(route->sockets.size())) return;
-    const auto& target = route->sockets[static_cast<std::size_t>(message.target_player)];
-    if (!target) return;
-    JsonObject args;
-    args.str("type", message.type).num("from_player_id", route->seat).num("game_id", message.game).raw("payload", message.data_json);
-    target->send(sio::event_frame("webrtc_signal", args.text()));
-    context.metrics.relayed();
-    return;
-  }
-  JsonObject args;
-  args.num("player_id", route->seat).raw("action", message.data_json).num("frame_number", message.frame_number);
-  std::string frame = sio::event_frame("pyodide_other_player_action", args.text());
-  for (std::size_t other = 0; other < route->sockets.size(); ++other) {
-    if (static_cast<int>(other) == route->seat || !route->sockets[other]) continue;
-    route->sockets[other]->send(frame);
-    context.metrics.relayed();
-  }
-}
-
 }  // namespace
 
 WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context)
@@ -166,10 +133,54 @@ bool WsSession::within_rate_limit() {
   return false;
 }
 
+const WsSession::CachedRoute* WsSession::route_to(GameId game) {
+  if (route_ && route_->game == game && route_->generation == context_->registry.generation()) return &*route_;
+  auto fresh = context_->registry.route(conn_, game);
+  if (!fresh) {
+    route_.reset();
+    return nullptr;
+  }
+  route_ = CachedRoute{game, fresh->generation, fresh->seat, {fresh->sockets.begin(), fresh->sockets.end()}};
+  return &*route_;
+}
+
+// Relays go from this socket's strand straight to the target sockets' strands.
+void WsSession::relay(const Relay& message) {
+  const CachedRoute* route = route_to(message.game);
+  if (!route) {
+    JsonObject error;
+    error.str("code", "not_in_game")
+        .str("message", "this socket holds no seat in game " + std::to_string(message.game))
+        .str("event", message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action");
+    queue(sio::event_frame("error", error.text()));
+    return;
+  }
+  if (message.kind == Relay::Kind::webrtc_signal) {
+    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(route->sockets.size())) return;
+    auto target = route->sockets[static_cast<std::size_t>(message.target_player)].lock();
+    if (!target) return;
+    JsonObject args;
+    args.str("type", message.type).num("from_player_id", route->seat).num("game_id", message.game).raw("payload", message.data_json);
+    target->send(sio::event_frame("webrtc_signal", args.text()));
+    context_->metrics.relayed();
+    return;
+  }
+  JsonObject args;
+  args.num("player_id", route->seat).raw("action", message.data_json).num("frame_number", message.frame_number);
+  std::string frame = sio::event_frame("pyodide_other_player_action", args.text());
+  for (std::size_t other = 0; other < route->sockets.size(); ++other) {
+    if (static_cast<int>(other) == route->seat) continue;
+    if (auto target = route->sockets[other].lock()) {
+      target->send(frame);
+      context_->metrics.relayed();
+    }
+  }
+}
+
 void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack) {
   WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes);
   if (const auto* relay_message = std::get_if<Relay>(&message.content)) {
-    relay(*context_, conn_, *relay_message);
+    relay(*relay_message);
     return;
   }
   CommandBody body = std::move(std::get<CommandBody>(message.content));

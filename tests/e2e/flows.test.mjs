@@ -93,6 +93,9 @@ test('disconnect with grace: pause, then the end when the grace runs out', async
 test('reconnect within the grace with the token: session_restored and the game resumes', async () => {
   const s = await server(experiment(gameScene({ reconnection_timeout_ms: 5000 })));
   const [a, b, game] = await startedPair(s, 'rc-a', 'rc-b');
+  // A relay before the drop: a's route to b is looked up (and kept) now.
+  a.emit('pyodide_player_action', { game_id: game, action: 1, frame_number: 1 });
+  await b.waitFor('pyodide_other_player_action');
   const token = b.token;
   b.close();
   await a.waitFor('p2p_pause');
@@ -100,6 +103,11 @@ test('reconnect within the grace with the token: session_restored and the game r
   assert.deepEqual(await back.waitFor('session_restored'), { game_id: game, player_id: 1, scene_id: 'cramped_room' });
   await a.waitFor('p2p_resume');
   assert.equal((await s.state()).games[String(game)].status, 'playing');
+  // Relays follow b to its new socket, both ways.
+  a.emit('pyodide_player_action', { game_id: game, action: 2, frame_number: 2 });
+  assert.equal((await back.waitFor('pyodide_other_player_action')).action, 2);
+  back.emit('pyodide_player_action', { game_id: game, action: 3, frame_number: 3 });
+  await a.waitFor('pyodide_other_player_action', (p) => p.action === 3);
   a.close(); back.close();
 });
 
