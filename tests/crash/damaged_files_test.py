@@ -11,12 +11,15 @@ import os
 import re
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 import socketio
 
@@ -166,6 +169,44 @@ class DamagedFilesTest(unittest.TestCase):
         sound = int(re.search(r"sound: (\d+) records", verify.stdout).group(1))
         self.assertGreater(reported, 0)
         self.assertGreater(sound, reported - 1)
+
+    def test_damage_under_a_running_server_is_named_by_the_dashboard_timeline(self):
+        process, port, _ = start(self.config, self.db)
+        try:
+            client = Client(port, "ana")
+            client.sio.disconnect()
+            # Another program alters a committed record behind the server's back.
+            with sqlite3.connect(self.db) as db:
+                seq = db.execute("SELECT MIN(seq) FROM records WHERE payload LIKE '%ana%'").fetchone()[0]
+                db.execute("UPDATE records SET payload = payload || 'x' WHERE seq = ?", (seq,))
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/timeline?subject=ana",
+                                             headers={"Authorization": "Bearer t"})
+            with self.assertRaises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=10)
+            self.assertEqual(answer.exception.code, 500)
+            body = json.loads(answer.exception.read())
+            self.assertEqual(body["code"], "damaged_log")
+            self.assertIn(f"record {seq}: checksum mismatch", body["message"])
+            self.assertIsNone(process.poll(), "the server keeps running: the live state is its own")
+        finally:
+            process.kill()
+            process.wait()
+
+    def test_a_log_file_gone_under_a_running_server_is_reported_by_the_timeline(self):
+        process, port, _ = start(self.config, self.db)
+        try:
+            Client(port, "ana").sio.disconnect()
+            os.rename(self.db, self.db + ".moved")  # the server keeps writing to its open file
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/timeline?subject=ana",
+                                             headers={"Authorization": "Bearer t"})
+            with self.assertRaises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=10)
+            self.assertEqual(answer.exception.code, 500)
+            self.assertEqual(json.loads(answer.exception.read())["code"], "log_unreadable")
+            self.assertIsNone(process.poll())
+        finally:
+            process.kill()
+            process.wait()
 
     def test_full_disk_stops_the_server_and_loses_nothing_acknowledged(self):
         process, port, _ = start(self.config, self.db, limit_file_bytes=256 * 1024)

@@ -50,6 +50,9 @@ test('without the token: 401 everywhere under /admin/, and a wrong token is refu
     assert.equal((await server.get(path, null)).status, 401, path);
     assert.equal((await server.get(path, 'not-the-token')).status, 401, path);
   }
+  const bare = await fetch(server.url + '/admin', { redirect: 'manual', headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(bare.status, 301);
+  assert.equal(bare.headers.get('location'), '/admin/');
   const page = await (await browser.newContext()).newPage();
   await page.goto(server.url + '/admin/');
   await page.fill('#token', 'not-the-token');
