@@ -39,7 +39,7 @@ std::optional<GameId> parse_game_id(const std::string& text) {
 
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context)
+HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context)
     : stream_(std::move(socket)), context_(std::move(context)) {}
 
 void HttpSession::run() {
@@ -112,7 +112,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     return;
   }
   if (path == "/admin/events") {
-    auto stream = std::make_shared<SseStream>(stream_.release_socket());
+    auto stream = std::make_shared<SseStream>(tcp::socket(stream_.release_socket()));
     stream->start();
     context_->dashboard->subscribe(std::move(stream));
     return;

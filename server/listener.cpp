@@ -19,7 +19,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
-  void on_accept(beast::error_code ec, tcp::socket socket) {
+  void on_accept(beast::error_code ec, StrandSocket socket) {
     if (context_->stopping) return;
     if (!ec) std::make_shared<HttpSession>(std::move(socket), context_)->run();
     accept();  // a failed accept (e.g. too many open files) does not stop the server

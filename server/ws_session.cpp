@@ -32,7 +32,7 @@ std::string random_hex(std::size_t bytes) {
 
 }  // namespace
 
-WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<ServerContext> context)
+WsSession::WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context)
     : ws_(std::move(socket)),
       context_(std::move(context)),
       conn_(++context_->next_conn),
@@ -40,7 +40,11 @@ WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<ServerContext> contex
       ping_timer_(ws_.get_executor()) {}
 
 void WsSession::run(http::request<http::string_body> upgrade) {
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // A handshake deadline, but no WebSocket idle timer: Engine.IO's ping/pong already closes a
+  // silent peer, and re-arming that timer on every frame read cost a timer-queue lock each.
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = websocket::stream_base::none();
+  ws_.set_option(timeouts);
   // Frames up to twice the limit are read and answered `too_large`; beyond that the socket closes.
   ws_.read_message_max(static_cast<std::size_t>(context_->config.server.max_message_bytes) * 2 + 4096);
   ws_.async_accept(upgrade, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
@@ -285,8 +289,8 @@ void WsSession::finish() {
   outbox_.clear();
   outbox_bytes_ = 0;
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  ws_.next_layer().close(ignored);
   if (!context_->stopping && !subject_.empty()) submit(cmd::Disconnect{}, std::nullopt);
   net::post(context_->dispatcher, [context = context_, conn = conn_] {
     context->registry.remove_socket(conn);
