@@ -233,6 +233,7 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
   double match_seconds = std::chrono::duration<double>(Clock::now() - burst_start).count();
 
   double relay_rate = 0, cpu_percent = 0, generator_percent = 0;
+  std::int64_t tick_late_max_us = 0, ticks_late_over_2ms = 0;
   if (participants <= 1000 && play_seconds > 0) {
     double cpu_before = usage(server.pid).second;
     double own_before = usage(getpid()).second;
@@ -241,7 +242,13 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
     int ticks_per_second = 1000;  // spread each player's actions over the second
     int period = ticks_per_second / actions_per_s;
     for (int tick = 0; tick < play_seconds * ticks_per_second; ++tick) {
-      std::this_thread::sleep_until(play_start + std::chrono::milliseconds(tick));
+      auto due = play_start + std::chrono::milliseconds(tick);
+      std::this_thread::sleep_until(due);
+      // The ticker doubles as a stall detector: waking late means the machine ran none of our
+      // threads for that long, which shows in the relay tail whatever the server does.
+      std::int64_t late_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due).count();
+      tick_late_max_us = std::max(tick_late_max_us, late_us);
+      if (late_us > 2000) ++ticks_late_over_2ms;
       for (int i = tick % period; i < participants; i += period) clients[static_cast<std::size_t>(i)]->act(tick);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -261,14 +268,14 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
   std::printf("participants=%d connected_registered=%s failed=%d matched=%d matched_per_s=%.0f "
               "join_to_start_p50_ms=%.2f join_to_start_p99_ms=%.2f relayed_per_s=%.0f relay_p50_ms=%.3f "
               "relay_p99_ms=%.3f rss_per_participant_kib=%.1f server_cpu_percent_playing=%.0f "
-              "generator_cpu_percent_playing=%.0f all_started=%s\n",
+              "generator_cpu_percent_playing=%.0f tick_late_max_ms=%.1f ticks_late_over_2ms=%lld all_started=%s\n",
               participants, all_ready ? "yes" : "no", failed, totals.started.load(),
               totals.started / match_seconds,
               bench::percentile(totals.join_to_start_us, 50) / 1000.0,
               bench::percentile(totals.join_to_start_us, 99) / 1000.0, relay_rate,
               bench::percentile(totals.relay_us, 50) / 1000.0, bench::percentile(totals.relay_us, 99) / 1000.0,
               static_cast<double>(held_rss - idle_rss) / participants, cpu_percent, generator_percent,
-              all_started ? "yes" : "no");
+              tick_late_max_us / 1000.0, static_cast<long long>(ticks_late_over_2ms), all_started ? "yes" : "no");
   std::fflush(stdout);
 }
 
