@@ -244,8 +244,8 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
     for (int tick = 0; tick < play_seconds * ticks_per_second; ++tick) {
       auto due = play_start + std::chrono::milliseconds(tick);
       std::this_thread::sleep_until(due);
-      // The ticker doubles as a stall detector: waking late means the machine ran none of our
-      // threads for that long, which shows in the relay tail whatever the server does.
+      // The ticker doubles as a stall detector: waking late means the machine left this thread
+      // unscheduled for that long, and such stalls show in the relay tail whatever the server does.
       std::int64_t late_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due).count();
       tick_late_max_us = std::max(tick_late_max_us, late_us);
       if (late_us > 2000) ++ticks_late_over_2ms;
