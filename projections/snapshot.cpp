@@ -155,4 +155,19 @@ void restore_snapshot(Projector& projector, std::string_view text) {
   }
 }
 
+Seq snapshot_position(std::string_view text) {
+  try {
+    field_text::Reader r(text.substr(0, text.find('\n')));
+    std::string kind, experiment_id;
+    std::int64_t version = 0;
+    Seq last_seq = 0;
+    r("kind", kind);
+    if (kind != "header") throw SnapshotError("snapshot without a header");
+    r("version", version), r("experiment_id", experiment_id), r("last_seq", last_seq);
+    return last_seq;
+  } catch (const field_text::FieldError& error) {
+    throw SnapshotError(std::string("unreadable snapshot header: ") + error.what());
+  }
+}
+
 }  // namespace cohort

@@ -20,4 +20,11 @@ std::string snapshot_of(const Projector& projector);
 // `projector` must be fresh, built on the same experiment.
 void restore_snapshot(Projector& projector, std::string_view text);
 
+// The name the snapshots of all projections are stored under in the log.
+inline constexpr const char* kSnapshotProjection = "projections";
+// The last record a snapshot holds, as its header says; read without restoring it, so that a
+// snapshot of any format version can be checked against its row. Every version starts its
+// header with version, experiment_id and last_seq. Throws SnapshotError without a header.
+Seq snapshot_position(std::string_view text);
+
 }  // namespace cohort

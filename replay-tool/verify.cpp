@@ -1,6 +1,7 @@
 #include "replay-tool/verify.h"
 
 #include "engine/vocabulary/record_codec.h"
+#include "replay-tool/trusted_snapshot.h"
 #include "store/checksum.h"
 
 namespace cohort {
@@ -41,6 +42,17 @@ VerifyReport verify_log(LogReader& reader) {
     }
     return true;
   });
+  if (report.first_fault) return report;
+  // The last record is read after the snapshots: on a live log, records committed since the
+  // scan may be what a newer snapshot holds.
+  std::vector<Snapshot> snapshots = reader.snapshots();
+  Seq last_record = reader.last_seq();
+  for (const Snapshot& snapshot : snapshots) {
+    if (auto why = snapshot_fault(snapshot, last_record)) {
+      report.first_fault = "snapshot " + std::to_string(snapshot.seq) + ": " + *why;
+      break;
+    }
+  }
   return report;
 }
 

@@ -12,11 +12,11 @@
 #include <sys/resource.h>
 #include <thread>
 
-#include "projections/snapshot.h"
-#include "replay-tool/rebuild.h"
+#include "replay-tool/trusted_snapshot.h"
 #include "server/json_log.h"
 #include "server/server_context.h"
 #include "server/socketio_frame.h"
+#include "store/log_lock.h"
 #include "store/log_reader.h"
 #include "store/store_error.h"
 
@@ -92,27 +92,24 @@ int main(int argc, char** argv) {
 
   net::io_context io;
   auto context = std::make_shared<ServerContext>(io, config, token);
+  std::optional<LogLock> log_lock;  // declared before the writer: released only after it closes
   std::unique_ptr<LogWriter> writer;
   Projector projector(experiment);
   Seq snapshot_seq = 0;
   try {
+    // One writer per log, from before the first read: a second server would rebuild a state
+    // the first one goes on changing, and commit at positions the first one takes.
+    log_lock.emplace(config.server.db);
     // Read and check what the log holds before opening it for writing: a damaged, foreign or
     // newer file is refused with nothing written to it, so the evidence stays as it was.
     std::error_code missing;
     auto size = std::filesystem::file_size(config.server.db, missing);
     if (!missing && size > 0) {
       LogReader reader(config.server.db);
-      // The state where the last run left it: from the newest snapshot, else from the start.
-      if (auto snapshot = reader.latest_snapshot("projections")) {
-        try {
-          restore_snapshot(projector, snapshot->data);
-          snapshot_seq = snapshot->seq;
-        } catch (const SnapshotError& error) {
-          json_log::line("snapshot_ignored", {{"seq", std::to_string(snapshot->seq)}, {"reason", error.what()}});
-          projector = Projector(experiment);
-        }
-      }
-      rebuild(reader, projector, snapshot_seq + 1);
+      // The state where the last run left it: from the newest trusted snapshot, else from the start.
+      snapshot_seq = restore_from_log(reader, projector, [](Seq seq, const std::string& why) {
+        json_log::line("snapshot_ignored", {{"seq", std::to_string(seq)}, {"reason", why}});
+      });
     }
     writer = std::make_unique<LogWriter>(LogWriter::Options{
         config.server.db, config.server.durability, config.json, [context](const CommitStats& stats) {

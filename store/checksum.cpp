@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 
 namespace cohort {
@@ -57,6 +59,18 @@ std::uint64_t record_checksum(const RecordView& r) {
   layout.put_int(r.causation);
   layout.put_str(r.payload);
   return XXH3_64bits(out, layout.size());
+}
+
+std::uint64_t snapshot_checksum(Seq seq, std::string_view projection, std::string_view data) {
+  // A snapshot is megabytes and read once per start: streamed into the hash, not copied.
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
+  if (!state) throw std::bad_alloc();
+  XXH3_64bits_reset(state.get());
+  std::int64_t numbers[] = {seq, static_cast<std::int64_t>(projection.size())};
+  XXH3_64bits_update(state.get(), numbers, sizeof numbers);
+  XXH3_64bits_update(state.get(), projection.data(), projection.size());
+  XXH3_64bits_update(state.get(), data.data(), data.size());
+  return XXH3_64bits_digest(state.get());
 }
 
 }  // namespace cohort

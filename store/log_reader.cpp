@@ -21,7 +21,7 @@ LogReader::LogReader(const std::string& path) {
   try {
     connection_ = std::make_unique<Connection>(path);
     connection_->db.setBusyTimeout(5000);
-    check_readable(connection_->db);
+    schema_version_ = check_readable(connection_->db);
   } catch (const SQLite::Exception& error) {
     throw StoreError(path + ": cannot read it as a Cohort log (" + error.what() + ")");
   }
@@ -92,14 +92,18 @@ void LogReader::scan(Seq from, const std::function<bool(const RecordView&, std::
   }
 }
 
-std::optional<Snapshot> LogReader::latest_snapshot(const std::string& projection) {
+std::vector<Snapshot> LogReader::snapshots() {
+  std::vector<Snapshot> out;
+  if (schema_version_ < 2) return out;
   SQLite::Statement query(connection_->db,
-                          "SELECT seq, data FROM snapshots WHERE projection = ? ORDER BY seq DESC LIMIT 1");
-  query.bind(1, projection);
-  if (!query.executeStep()) return std::nullopt;
-  auto blob = query.getColumn(1);
-  return Snapshot{query.getColumn(0).getInt64(),
-                  std::string(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()))};
+                          "SELECT seq, projection, data, checksum FROM snapshots ORDER BY seq DESC, projection");
+  while (query.executeStep()) {
+    auto blob = query.getColumn(2);
+    out.push_back(Snapshot{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
+                           std::string(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes())),
+                           static_cast<std::uint64_t>(query.getColumn(3).getInt64())});
+  }
+  return out;
 }
 
 std::optional<std::string> LogReader::meta(const std::string& key) {

@@ -13,8 +13,10 @@
 namespace cohort {
 
 struct Snapshot {
-  Seq seq = 0;
+  Seq seq = 0;  // the last record it holds, as its row says
+  std::string projection;
   std::string data;
+  std::uint64_t stored_checksum = 0;  // the checksum column as written; see snapshot_checksum
 };
 
 class LogReader {
@@ -33,8 +35,9 @@ class LogReader {
   // Called with the seq reached every kProgressEvery records of a scan, for a progress display.
   void on_progress(std::function<void(Seq reached)> report) { progress_ = std::move(report); }
   static constexpr Seq kProgressEvery = 16384;
-  // The newest snapshot of a projection, if any.
-  std::optional<Snapshot> latest_snapshot(const std::string& projection);
+  // Every stored snapshot, newest first, unchecked. None on a schema-1 log: they had no
+  // checksum, and the migration to schema 2 drops them.
+  std::vector<Snapshot> snapshots();
   std::optional<std::string> meta(const std::string& key);
   // The seq of the last record at or before a time (0 when none).
   Seq last_at_or_before(Millis at);
@@ -42,6 +45,7 @@ class LogReader {
  private:
   struct Connection;
   std::unique_ptr<Connection> connection_;
+  int schema_version_ = 0;
   std::function<void(Seq)> progress_;
 };
 

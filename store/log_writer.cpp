@@ -47,7 +47,7 @@ LogWriter::LogWriter(Options options) : options_(std::move(options)) {
         "INSERT INTO records(seq, at, kind, type, version, subject, game, scene, causation, payload, checksum) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     connection_->insert_snapshot = std::make_unique<SQLite::Statement>(
-        connection_->db, "INSERT OR REPLACE INTO snapshots(seq, projection, data) VALUES (?, ?, ?)");
+        connection_->db, "INSERT OR REPLACE INTO snapshots(seq, projection, data, checksum) VALUES (?, ?, ?, ?)");
     connection_->prune_snapshots = std::make_unique<SQLite::Statement>(
         connection_->db,
         "DELETE FROM snapshots WHERE projection = ?1 AND seq < "
@@ -158,9 +158,11 @@ void LogWriter::commit(std::vector<Pending>& batch) {
         stats.records += 1 + request->events.size();
       } else if (auto* snapshot = std::get_if<SnapshotRequest>(&batch[i].work)) {
         auto& insert = *connection_->insert_snapshot;
-        insert.bind(1, static_cast<std::int64_t>(next - 1));
+        Seq holds = next - 1;
+        insert.bind(1, static_cast<std::int64_t>(holds));
         insert.bindNoCopy(2, snapshot->projection);
         insert.bindNoCopy(3, snapshot->data.data(), static_cast<int>(snapshot->data.size()));
+        insert.bind(4, static_cast<std::int64_t>(snapshot_checksum(holds, snapshot->projection, snapshot->data)));
         insert.exec();
         insert.reset();
         auto& prune = *connection_->prune_snapshots;

@@ -37,8 +37,23 @@ void create_version_1(SQLite::Database& db) {
   )sql");
 }
 
+// Snapshots get a checksum. Those of version 1 have none to check and are dropped: the log
+// is the truth, so the next start rebuilds from the records and the server writes new ones.
+void snapshots_with_checksum(SQLite::Database& db) {
+  db.exec(R"sql(
+    DROP TABLE snapshots;
+    CREATE TABLE snapshots (
+      seq        INTEGER NOT NULL,             -- the last record the snapshot holds
+      projection TEXT    NOT NULL,
+      data       BLOB    NOT NULL,
+      checksum   INTEGER NOT NULL,             -- xxh3-64 of seq, projection and data
+      PRIMARY KEY (projection, seq)
+    );
+  )sql");
+}
+
 using Migration = void (*)(SQLite::Database&);
-constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1};
+constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1, snapshots_with_checksum};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 int application_id(SQLite::Database& db) { return db.execAndGet("PRAGMA application_id").getInt(); }
@@ -99,13 +114,11 @@ void prepare_for_writing(SQLite::Database& db, Durability durability, const std:
   transaction.commit();
 }
 
-void check_readable(SQLite::Database& db) {
+int check_readable(SQLite::Database& db) {
   refuse_foreign_or_newer(db);
-  if (user_version(db) == 0) throw StoreError(db.getFilename() + ": not a Cohort log (no schema)");
-  if (user_version(db) < kSchemaVersion) {
-    throw StoreError(db.getFilename() + ": schema " + std::to_string(user_version(db)) +
-                     " is older than this build's; start cohort-server on it once to migrate");
-  }
+  int version = user_version(db);
+  if (version == 0) throw StoreError(db.getFilename() + ": not a Cohort log (no schema)");
+  return version;
 }
 
 }  // namespace cohort

@@ -8,7 +8,8 @@ class Database;
 
 namespace cohort {
 
-inline constexpr int kSchemaVersion = 1;
+// 1: records, meta, snapshots. 2: snapshots carry a checksum.
+inline constexpr int kSchemaVersion = 2;
 // PRAGMA application_id of every Cohort log ("Coh1"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x436f6831;
 // What the WAL is cut back to after a checkpoint (docs/log.md, checkpoint policy).
@@ -21,6 +22,8 @@ enum class Durability { full, normal };
 void prepare_for_writing(SQLite::Database& db, Durability durability, const std::string& config_json);
 
 // Reader side: refuses what prepare_for_writing would refuse, and a file with no log yet.
-void check_readable(SQLite::Database& db);
+// Returns the file's schema version: every version up to kSchemaVersion is read as it is, so
+// the server can read a log before it migrates it, and cohort-replay never writes to one.
+int check_readable(SQLite::Database& db);
 
 }  // namespace cohort

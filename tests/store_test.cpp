@@ -9,9 +9,11 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 #include "engine/vocabulary/record_codec.h"
 #include "store/checksum.h"
+#include "store/log_lock.h"
 #include "store/log_reader.h"
 #include "store/log_writer.h"
 #include "store/store_error.h"
@@ -134,7 +136,7 @@ TEST_CASE("a log reopens after close and continues its numbering", "[store]") {
   CHECK(append_and_wait(writer, request_for("s", 0)).first_seq == 4);
   LogReader reader(dir.file("log.db"));
   CHECK(reader.meta("config") == std::optional<std::string>("{\"experiment_id\":\"a\"}"));
-  CHECK(reader.meta("schema_version") == std::optional<std::string>("1"));
+  CHECK(reader.meta("schema_version") == std::optional<std::string>("2"));
   CHECK(reader.meta("created_by").has_value());
 }
 
@@ -227,13 +229,64 @@ TEST_CASE("snapshots hold the position before them in queue order, newest two ke
     CHECK(saved.get_future().get().first_seq == 2 * (round + 1));
   }
   LogReader reader(path);
-  auto snapshot = reader.latest_snapshot("session_map");
-  REQUIRE(snapshot);
-  CHECK(snapshot->seq == 6);
-  CHECK(snapshot->data == "state-2");
-  CHECK_FALSE(reader.latest_snapshot("analytics"));
+  auto snapshots = reader.snapshots();
+  REQUIRE(snapshots.size() == 2);
+  CHECK(snapshots[0].seq == 6);
+  CHECK(snapshots[0].projection == "session_map");
+  CHECK(snapshots[0].data == "state-2");
+  CHECK(snapshots[0].stored_checksum == snapshot_checksum(6, "session_map", "state-2"));
+  CHECK(snapshots[1].seq == 4);
+  CHECK(snapshots[1].data == "state-1");
+}
+
+TEST_CASE("the snapshot checksum covers the position, the projection and every byte of the data", "[store]") {
+  const std::string data = "kind=header version=1 experiment_id=e last_seq=6\nkind=subject id=ana\n";
+  const std::uint64_t sum = snapshot_checksum(6, "projections", data);
+  CHECK(snapshot_checksum(6, "projections", data) == sum);
+  CHECK(snapshot_checksum(7, "projections", data) != sum);  // the same data moved to another row
+  CHECK(snapshot_checksum(6, "analytics", data) != sum);
+  for (std::size_t at : {std::size_t{0}, data.size() / 2, data.size() - 1}) {
+    std::string flipped = data;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x01);
+    CHECK(snapshot_checksum(6, "projections", flipped) != sum);
+  }
+  // Length-prefixed: where the name ends and the data begins is part of what is summed.
+  CHECK(snapshot_checksum(6, "projectionsk", data.substr(1)) != sum);
+}
+
+TEST_CASE("a schema-1 log is read as it is, and migrated in place with its snapshots dropped", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  {
+    LogWriter writer({path, Durability::full, "", nullptr});
+    append_and_wait(writer, request_for("s", 2));
+  }
+  {
+    // What a schema-1 build left: a snapshots table without a checksum, holding one.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DROP TABLE snapshots");
+    db.exec("CREATE TABLE snapshots (seq INTEGER NOT NULL, projection TEXT NOT NULL, data BLOB NOT NULL, "
+            "PRIMARY KEY (projection, seq))");
+    db.exec("INSERT INTO snapshots VALUES (3, 'projections', 'old')");
+    db.exec("PRAGMA user_version=1");
+  }
+  {
+    LogReader reader(path);
+    CHECK(reader.last_seq() == 3);
+    CHECK(reader.snapshots().empty());  // no checksum: not offered
+  }
+  LogWriter writer({path, Durability::full, "", nullptr});
+  CHECK(writer.last_committed() == 3);
+  std::promise<AppendOutcome> saved;
+  writer.save_snapshot({"projections", "new"}, [&](const AppendOutcome& o) { saved.set_value(o); });
+  REQUIRE(saved.get_future().get().ok);
+  LogReader reader(path);
+  CHECK(reader.meta("schema_version") == std::optional<std::string>("2"));
+  auto snapshots = reader.snapshots();
+  REQUIRE(snapshots.size() == 1);
+  CHECK(snapshots[0].data == "new");
   SQLite::Database db(path, SQLite::OPEN_READONLY);
-  CHECK(db.execAndGet("SELECT count(*) FROM snapshots").getInt() == 2);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
 }
 
 TEST_CASE("a reader sees committed records while the writer keeps the log open (WAL)", "[store]") {
@@ -247,4 +300,31 @@ TEST_CASE("a reader sees committed records while the writer keeps the log open (
   CHECK(reader.last_seq() == 4);
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
+
+TEST_CASE("one LogLock per log: a second is refused, even in the same process, until the first is gone", "[store]") {
+  TempDir dir;
+  const std::string path = dir.file("log.db");
+  {
+    LogLock held(path);
+    std::string refused = "is held by another cohort-server (pid " + std::to_string(getpid()) + ")";
+    CHECK_THROWS_WITH(LogLock(path), Catch::Contains(path + " " + refused) && Catch::EndsWith("; stop it or use another --db"));
+    // Another log is not held.
+    LogLock other(dir.file("other.db"));
+    // Readers take no lock: the held log is read while a writer commits to it.
+    LogWriter writer({path, Durability::normal, "", nullptr});
+    append_and_wait(writer, request_for("s", 1));
+    LogReader reader(path);
+    CHECK(reader.last_seq() == 2);
+    // Through a symlink it is the same log, and the same lock.
+    std::filesystem::create_symlink(path, dir.file("link.db"));
+    CHECK_THROWS_WITH(LogLock(dir.file("link.db")), Catch::Contains(refused));
+  }
+  LogLock again(path);  // released with its holder
+}
+
+TEST_CASE("a LogLock that cannot create its file says why", "[store]") {
+  TempDir dir;
+  CHECK_THROWS_WITH(LogLock(dir.file("missing-dir/log.db")),
+                    Catch::StartsWith("cannot open ") && Catch::Contains("log.db.lock to lock the log (No such file"));
 }
