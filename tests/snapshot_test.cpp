@@ -1,8 +1,17 @@
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <set>
+
 #include "engine/vocabulary/record_codec.h"
 #include "projections/snapshot.h"
+#include "replay-tool/rebuild.h"
+#include "replay-tool/trusted_snapshot.h"
+#include "store/checksum.h"
+#include "store/log_writer.h"
 #include "tests/support/engine_harness.h"
+#include "tests/support/temp_dir.h"
 
 using namespace cohort;
 using namespace cohort::testing;
@@ -30,6 +39,40 @@ Harness busy_study() {
   h.join("waiter");
   h.connect("idle-one");
   return h;
+}
+
+// The harness's commands through an engine into a log, as the server writes one, with a
+// snapshot of the projections queued after each command whose index is in `snapshot_after`.
+void write_log(const std::string& path, const Harness& h, const std::set<std::size_t>& snapshot_after) {
+  LogWriter writer({path, Durability::normal, "", nullptr});
+  Engine engine(h.state().experiment);
+  for (std::size_t i = 0; i < h.commands.size(); ++i) {
+    AppendRequest request;
+    request.command = to_record(h.commands[i]);
+    for (const Event& event : engine.execute(h.commands[i])) request.events.push_back(to_record(event));
+    writer.append(std::move(request), nullptr);
+    if (snapshot_after.count(i)) writer.save_snapshot({kSnapshotProjection, snapshot_of(engine.projections())}, nullptr);
+  }
+  writer.flush();
+}
+
+std::string stored_data(const std::string& path, Seq seq) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement query(db, "SELECT data FROM snapshots WHERE seq = ?");
+  query.bind(1, static_cast<std::int64_t>(seq));
+  REQUIRE(query.executeStep());
+  return query.getColumn(0).getString();
+}
+
+// Replaces a snapshot's data; `reseal` recomputes its checksum, as a faulty writer would have.
+void rewrite_snapshot(const std::string& path, Seq seq, const std::string& data, bool reseal) {
+  SQLite::Database db(path, SQLite::OPEN_READWRITE);
+  SQLite::Statement update(db, reseal ? "UPDATE snapshots SET data = ?1, checksum = ?3 WHERE seq = ?2"
+                                      : "UPDATE snapshots SET data = ?1 WHERE seq = ?2");
+  update.bind(1, data.data(), static_cast<int>(data.size()));
+  update.bind(2, static_cast<std::int64_t>(seq));
+  if (reseal) update.bind(3, static_cast<std::int64_t>(snapshot_checksum(seq, kSnapshotProjection, data)));
+  REQUIRE(update.exec() == 1);
 }
 
 }  // namespace
@@ -74,4 +117,89 @@ TEST_CASE("an unreadable snapshot, or one of another experiment, is refused", "[
   CHECK_THROWS_AS(restore_snapshot(garbage, "kind=subject id=x state=banana"), SnapshotError);
   Projector headless(h.state().experiment);
   CHECK_THROWS_WITH(restore_snapshot(headless, ""), "snapshot without a header");
+}
+
+TEST_CASE("a snapshot's position is read from its header alone", "[snapshot]") {
+  Harness h = busy_study();
+  CHECK(snapshot_position(snapshot_of(h.projections())) == h.projections().last_seq);
+  CHECK(snapshot_position("kind=header version=1 experiment_id=old last_seq=42 last_game_id=3 nonce=7\n") == 42);
+  CHECK_THROWS_WITH(snapshot_position("kind=subject id=ana\nkind=header version=2"), "snapshot without a header");
+  CHECK_THROWS_AS(snapshot_position("kind=header version=2 experiment_id=e"), SnapshotError);
+  CHECK_THROWS_AS(snapshot_position(""), SnapshotError);
+}
+
+TEST_CASE("a snapshot is trusted when intact, at its row's position, within the log", "[snapshot]") {
+  std::string data = "kind=header version=2 experiment_id=e last_seq=10 last_game_id=0 nonce=0\n";
+  Snapshot snapshot{10, kSnapshotProjection, data, snapshot_checksum(10, kSnapshotProjection, data)};
+  CHECK_FALSE(snapshot_fault(snapshot, 10));
+  CHECK_FALSE(snapshot_fault(snapshot, 500));
+  CHECK(snapshot_fault(snapshot, 9) == std::optional<std::string>("beyond the last record (9)"));
+  Snapshot moved = snapshot;
+  moved.seq = 12;  // the same data in another row
+  CHECK(snapshot_fault(moved, 500) == std::optional<std::string>("checksum mismatch"));
+  moved.stored_checksum = snapshot_checksum(12, kSnapshotProjection, data);
+  CHECK(snapshot_fault(moved, 500) == std::optional<std::string>("its header holds record 10"));
+}
+
+TEST_CASE("a restart restores from the newest snapshot it can trust, else from the whole log", "[snapshot]") {
+  Harness h = busy_study();
+  testing::TempDir dir;
+  const std::string path = dir.file("log.db");
+  write_log(path, h, {h.commands.size() / 3, 2 * h.commands.size() / 3});
+  Projector whole(h.state().experiment);
+  Seq newer = 0, older = 0;
+  {
+    LogReader reader(path);
+    rebuild(reader, whole);
+    auto snapshots = reader.snapshots();
+    REQUIRE(snapshots.size() == 2);
+    newer = snapshots[0].seq;
+    older = snapshots[1].seq;
+  }
+  std::vector<std::pair<Seq, std::string>> skipped;
+  // Every way of restoring ends in the state the whole log gives.
+  auto restore = [&] {
+    LogReader reader(path);
+    Projector projector(h.state().experiment);
+    Seq from = restore_from_log(reader, projector, [&](Seq seq, const std::string& why) { skipped.emplace_back(seq, why); });
+    CHECK(projector.map == whole.map);
+    CHECK(projector.analytics == whole.analytics);
+    CHECK(projector.audit.violations() == whole.audit.violations());
+    CHECK(projector.last_seq == whole.last_seq);
+    return from;
+  };
+  using Skipped = std::vector<std::pair<Seq, std::string>>;
+
+  SECTION("both sound: the newest") {
+    CHECK(restore() == newer);
+    CHECK(skipped.empty());
+  }
+  SECTION("a flipped byte in the newest: the older one") {
+    std::string data = stored_data(path, newer);
+    data[data.size() / 2] = static_cast<char>(data[data.size() / 2] ^ 0x01);
+    rewrite_snapshot(path, newer, data, false);
+    CHECK(restore() == older);
+    CHECK(skipped == Skipped{{newer, "checksum mismatch"}});
+  }
+  SECTION("the newest holds another record than its row, though intact: the older one") {
+    rewrite_snapshot(path, newer, stored_data(path, older), true);
+    CHECK(restore() == older);
+    CHECK(skipped == Skipped{{newer, "its header holds record " + std::to_string(older)}});
+  }
+  SECTION("the newest intact but not restorable: the older one") {
+    std::string data = stored_data(path, newer);
+    data.replace(data.find("experiment_id=test"), 18, "experiment_id=else");
+    rewrite_snapshot(path, newer, data, true);
+    CHECK(restore() == older);
+    CHECK(skipped == Skipped{{newer, "snapshot of another experiment"}});
+  }
+  SECTION("neither to be trusted: the whole log") {
+    rewrite_snapshot(path, newer, "damaged", false);
+    rewrite_snapshot(path, older, "kind=header", true);
+    CHECK(restore() == 0);
+    REQUIRE(skipped.size() == 2);
+    CHECK(skipped[0] == std::pair<Seq, std::string>{newer, "checksum mismatch"});
+    CHECK(skipped[1].first == older);
+    CHECK_THAT(skipped[1].second, Catch::StartsWith("unreadable snapshot header"));
+  }
 }

@@ -36,6 +36,15 @@ void damage(const std::string& path, const std::string& sql) {
   db.exec(sql);
 }
 
+// A snapshot whose header says it holds record `holds`, saved after the log's last record.
+void save_snapshot(const std::string& path, Seq holds) {
+  LogWriter writer({path, Durability::normal, "", nullptr});
+  writer.save_snapshot({"projections", "kind=header version=2 experiment_id=e last_seq=" + std::to_string(holds) +
+                                           " last_game_id=0 nonce=0\n"},
+                       nullptr);
+  writer.flush();
+}
+
 }  // namespace
 
 TEST_CASE("verify finds a clean log sound") {
@@ -99,4 +108,46 @@ TEST_CASE("verify reports a well-checksummed record this build cannot decode") {
 TEST_CASE("verify refuses a file that is not a Cohort log") {
   TempDir dir;
   CHECK_THROWS_AS(verify_log(dir.file("none.db")), StoreError);
+}
+
+TEST_CASE("verify finds a log with a sound snapshot sound") {
+  TempDir dir;
+  auto path = write_small_log(dir);
+  save_snapshot(path, 9);
+  auto report = verify_log(path);
+  CHECK(report.records == 9);
+  CHECK_FALSE(report.first_fault);
+}
+
+TEST_CASE("verify names a snapshot with a changed byte") {
+  TempDir dir;
+  auto path = write_small_log(dir);
+  save_snapshot(path, 9);
+  damage(path, "UPDATE snapshots SET data = replace(data, 'experiment_id=e', 'experiment_id=f')");
+  CHECK(verify_log(path).first_fault == std::optional<std::string>("snapshot 9: checksum mismatch"));
+}
+
+TEST_CASE("verify names a snapshot whose header holds another record than its row") {
+  TempDir dir;
+  auto path = write_small_log(dir);
+  save_snapshot(path, 6);  // intact, as a faulty writer would have sealed it
+  CHECK(verify_log(path).first_fault == std::optional<std::string>("snapshot 9: its header holds record 6"));
+}
+
+TEST_CASE("verify names a snapshot beyond the last record") {
+  TempDir dir;
+  auto path = write_small_log(dir);
+  save_snapshot(path, 9);
+  damage(path, "DELETE FROM records WHERE seq > 6");  // the records it holds are gone; those left are sound
+  CHECK(verify_log(path).first_fault == std::optional<std::string>("snapshot 9: beyond the last record (6)"));
+}
+
+TEST_CASE("verify names a snapshot without a readable header") {
+  TempDir dir;
+  auto path = write_small_log(dir);
+  {
+    LogWriter writer({path, Durability::normal, "", nullptr});
+    writer.save_snapshot({"projections", "kind=subject id=ana\n"}, nullptr);
+  }
+  CHECK(verify_log(path).first_fault == std::optional<std::string>("snapshot 9: snapshot without a header"));
 }
