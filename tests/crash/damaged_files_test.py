@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""cohort-server on damaged logs and on a disk that fills up: it either starts and reports
-what it found, or refuses with one clear line; it never drops records silently and never
-writes over the evidence.
+"""cohort-server on damaged logs, on a disk that fills up and on a log another server holds: it
+either starts and reports what it found, or refuses with one clear line; it never drops records
+silently and never writes over the evidence.
 
 Usage: damaged_files_test.py SERVER REPLAY MAKE_FIXTURE_LOG   (run with /usr/bin/python3)
 """
@@ -41,8 +41,8 @@ def digest(path):
 
 
 def start(config_path, db, limit_file_bytes=None):
-    """Starts the server; returns (process, port, the started line) once it says `started`, or
-    (process, None, everything it wrote) when it exits first."""
+    """Starts the server; returns (process, port, everything it wrote up to its `started` line)
+    once it says `started`, or (process, None, everything it wrote) when it exits first."""
     def limit():
         # A disk that is full at this size: writes past it fail with EFBIG instead of a signal.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -57,7 +57,7 @@ def start(config_path, db, limit_file_bytes=None):
             return process, None, written
         written += line
         if '"started"' in line:
-            return process, int(re.search(r'"port":"?(\d+)', line).group(1)), line
+            return process, int(re.search(r'"port":"?(\d+)', line).group(1)), written
 
 
 class Client:
@@ -204,6 +204,66 @@ class DamagedFilesTest(unittest.TestCase):
             self.assertEqual(answer.exception.code, 500)
             self.assertEqual(json.loads(answer.exception.read())["code"], "log_unreadable")
             self.assertIsNone(process.poll())
+        finally:
+            process.kill()
+            process.wait()
+
+    def admin_state(self, port):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/state", headers={"Authorization": "Bearer t"})
+        return json.loads(urllib.request.urlopen(request, timeout=10).read())
+
+    def test_a_second_server_on_the_same_log_is_refused_and_the_first_goes_on(self):
+        first, port, _ = start(self.config, self.db)
+        try:
+            second, second_port, stderr = start(self.config, self.db)
+            if second_port is not None:
+                second.kill()
+                self.fail("a second server started on a log another one holds")
+            self.assertEqual(second.wait(), 1)
+            self.assertEqual(stderr.splitlines(), [f"cohort-server: {self.db} is held by another cohort-server "
+                                                   f"(pid {first.pid}); stop it or use another --db"])
+            # The first one still serves and commits: a registration is answered, so it is in the log.
+            health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read())
+            client = Client(port, "ana")
+            self.assertTrue(client.registered.is_set(), "the first server did not answer a registration")
+            after = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read())
+            self.assertGreater(after["last_seq"], health["last_seq"])
+            # Readers take no lock: the held log verifies while its server runs.
+            verify = subprocess.run([REPLAY, "verify", self.db], capture_output=True, text=True)
+            self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+            self.assertIsNone(first.poll())
+        finally:
+            first.kill()
+            first.wait()
+
+    def test_a_snapshot_with_a_flipped_byte_is_skipped_and_reported_by_verify(self):
+        with open(self.config, "w") as out:
+            json.dump({**CONFIG, "server": {**CONFIG["server"], "snapshot_every": 10}}, out)
+        process, port, _ = start(self.config, self.db)
+        client = Client(port, "ana")
+        for n in range(40):
+            client.metrics(f"m{n}")
+        deadline = time.time() + 5
+        while len(client.acked) < 40 and time.time() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        self.assertEqual(process.wait(timeout=10), 0)
+        with sqlite3.connect(self.db) as db:
+            (newer, data), (older, _) = db.execute("SELECT seq, data FROM snapshots ORDER BY seq DESC").fetchall()
+            flipped = bytearray(data)
+            flipped[len(flipped) // 2] ^= 0x01  # one byte, as a disk would; the checksum left as it was
+            db.execute("UPDATE snapshots SET data = ? WHERE seq = ?", (bytes(flipped), newer))
+        verify = subprocess.run([REPLAY, "verify", self.db], capture_output=True, text=True)
+        self.assertEqual((verify.returncode, verify.stdout), (1, f"unsound: snapshot {newer}: checksum mismatch\n"))
+
+        process, port, written = start(self.config, self.db)
+        self.assertIsNotNone(port, written)
+        try:
+            ignored = [json.loads(line) for line in written.splitlines() if '"snapshot_ignored"' in line]
+            self.assertEqual([(line["seq"], line["reason"]) for line in ignored], [(str(newer), "checksum mismatch")])
+            self.assertIn(f'"snapshot_seq":"{older}"', written.splitlines()[-1])
+            replayed = subprocess.run([REPLAY, "state", self.db, "--json"], capture_output=True, text=True, check=True)
+            self.assertEqual(self.admin_state(port), json.loads(replayed.stdout))
         finally:
             process.kill()
             process.wait()
