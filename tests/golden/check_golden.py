@@ -10,13 +10,24 @@ import argparse
 import csv
 import difflib
 import io
+import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
 
 HERE = pathlib.Path(__file__).resolve().parent
+REPLAY_DOC = HERE.parent.parent / "docs" / "replay.md"
+
+# PROTOCOL.md section 6, "Sessions export columns", in its order. Columns the export adds must
+# come after these, and each must be documented in docs/replay.md's "The sessions export".
+PROTOCOL_SESSION_COLUMNS = [
+    "game_id", "scene_id", "subject_id", "player_id", "partner_subject_ids", "matched_at", "started_at",
+    "ended_at", "duration_ms", "waited_ms", "is_partial", "termination_reason", "termination_frame",
+    "completed_episodes", "excluded_reason", "disconnected_player_id", "pause_count", "total_pause_ms",
+]
 
 # (golden file, fixture, arguments after the log, expected exit code)
 CASES = [
@@ -73,9 +84,52 @@ def main():
                 print(f"FAIL {golden}: output differs\n{''.join(diff)}")
             else:
                 print(f"ok   {golden}")
+        failures += check_export_columns(logs["clean"], args.replay)
         failures += check_csv_reads_plainly(logs["clean"], args.replay)
         failures += check_timelines_agree_with_export(logs["clean"], args.replay)
     return 1 if failures else 0
+
+
+def documented_export_columns():
+    """The column names in backticks in docs/replay.md's section on the sessions export."""
+    text = REPLAY_DOC.read_text()
+    start = text.index("### The sessions export")
+    end = text.find("\n#", start + 1)
+    return set(re.findall(r"`([a-z_]+)`", text[start:end if end != -1 else None]))
+
+
+def check_export_columns(log, replay):
+    """The sessions export's columns: PROTOCOL.md 6's, exactly and in their order, then only
+    columns docs/replay.md documents; the CSV header, every JSONL object's keys and the golden
+    CSV's header all the same."""
+    csv_text = subprocess.run([replay, "export", log, "--sessions"], capture_output=True, check=True).stdout.decode()
+    jsonl_text = subprocess.run([replay, "export", log, "--sessions", "--format", "jsonl"], capture_output=True,
+                                check=True).stdout.decode()
+    header = next(csv.reader(io.StringIO(csv_text, newline="")))
+    problems = []
+    n = len(PROTOCOL_SESSION_COLUMNS)
+    if header[:n] != PROTOCOL_SESSION_COLUMNS:
+        problems.append(f"the first {n} columns are {header[:n]}, PROTOCOL.md 6 says {PROTOCOL_SESSION_COLUMNS}")
+    extras = header[n:]
+    documented = documented_export_columns()
+    for column in extras:
+        if column in PROTOCOL_SESSION_COLUMNS:
+            problems.append(f"PROTOCOL.md's column {column} comes after the first {n}")
+        elif header.count(column) > 1:
+            problems.append(f"column {column} appears more than once")
+        elif column not in documented:
+            problems.append(f"extra column {column} is not documented in docs/replay.md (The sessions export)")
+    for number, line in enumerate(jsonl_text.splitlines(), 1):
+        keys = list(json.loads(line))
+        if keys != header:
+            problems.append(f"JSONL line {number} has keys {keys}, the CSV header is {header}")
+            break
+    golden = next(csv.reader(io.StringIO((HERE / "sessions.csv").read_bytes().decode(), newline="")))
+    if golden != header:
+        problems.append(f"golden/sessions.csv's header {golden} is not the export's")
+    print(("FAIL" if problems else "ok  ") + f" sessions export columns: PROTOCOL.md 6's {n} in order, then documented extras "
+          f"only (here {extras})" + "".join("\n     " + p for p in problems))
+    return 1 if problems else 0
 
 
 def check_csv_reads_plainly(log, replay):
@@ -84,8 +138,6 @@ def check_csv_reads_plainly(log, replay):
     text = subprocess.run([replay, "export", log, "--sessions"], capture_output=True, check=True).stdout.decode()
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     problems = []
-    if len(rows[0]) != 19 or list(rows[0])[-1] != "running":
-        problems.append(f"columns {list(rows[0])}")
     for row in rows:
         if None in row or None in row.values():
             problems.append(f"row of game {row['game_id']} has {len(row)} cells")
