@@ -222,7 +222,10 @@ class Applier {
   void operator()(const ev::MetricsStored&) {}
   void operator()(const ev::Notification&) {}
   void operator()(const ev::CommandRejected&) {}
-  void operator()(const ev::ServerStarted& b) { s_.nonce = b.nonce; }
+  void operator()(const ev::ServerStarted& b) {
+    s_.nonce = b.nonce;
+    ++s_.server_starts;
+  }
 
  private:
   // A damaged or buggy log can name what does not exist: such an event changes nothing

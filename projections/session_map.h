@@ -97,6 +97,7 @@ struct SessionMap {
   std::set<Deadline> deadlines;                     // every pending deadline, earliest first
   GameId last_game_id = kNoGame;
   std::int64_t nonce = 0;  // of the last server start; game seeds derive from it
+  std::int64_t server_starts = 0;  // runs of the server on this log; each run numbers its sockets apart
 
   const Subject* subject(const std::string& id) const;
   const Game* game(GameId id) const;

@@ -10,7 +10,7 @@
 
 namespace cohort {
 
-inline constexpr int kSnapshotVersion = 1;
+inline constexpr int kSnapshotVersion = 2;
 
 struct SnapshotError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -16,12 +16,12 @@ Millis wall_clock_ms() {
 }
 
 std::string server_figures(const ServerContext& context, const LatencyFigures& latency) {
-  MetricTotals totals = context.metrics.totals();
+  MetricTotals totals = context.core.metrics().totals();
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("connections");
-  w.Uint64(context.registry.socket_count());
+  w.Uint64(context.core.registry().socket_count());
   w.Key("records_appended");
   w.Uint64(static_cast<std::uint64_t>(totals.records_appended));
   w.Key("commit_failures");
@@ -82,11 +82,11 @@ void DashboardFeed::tick() {
       return !stream || stream->closed();
     });
     if (subscribers_.empty() || building_) return;
-    bool committed = context_.writer->last_committed() != sent_seq_;
+    bool committed = context_.core.writer().last_committed() != sent_seq_;
     if (!committed && !newcomer_ && now - sent_at_ < kRefresh) return;
     building_ = true;
     newcomer_ = false;
-    sent_seq_ = context_.writer->last_committed();
+    sent_seq_ = context_.core.writer().last_committed();
     sent_at_ = now;
   }
   build([self = shared_from_this()](std::string json) {
@@ -104,13 +104,13 @@ void DashboardFeed::tick() {
 }
 
 void DashboardFeed::build(std::function<void(std::string)> done) {
-  context_.pipeline->query([self = shared_from_this(), done = std::move(done)](const Engine& engine) {
+  context_.core.pipeline().query([self = shared_from_this(), done = std::move(done)](const Engine& engine) {
     std::string study = dashboard_view(engine.state(), engine.projections().analytics, engine.projections().last_seq,
                                        wall_clock_ms());
     LatencyFigures latency;
     {
       std::lock_guard lock(self->mutex_);
-      latency = self->latency_.add(std::chrono::steady_clock::now(), self->context_.metrics.commit_latency());
+      latency = self->latency_.add(std::chrono::steady_clock::now(), self->context_.core.metrics().commit_latency());
     }
     done("{\"study\":" + study + ",\"server\":" + server_figures(self->context_, latency) + "}");
   });

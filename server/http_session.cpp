@@ -87,7 +87,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
   }
   if (path == "/healthz") {
     JsonObject body;
-    body.str("status", "ok").num("last_seq", context_->writer->last_committed());
+    body.str("status", "ok").num("last_seq", context_->core.writer().last_committed());
     respond(http::status::ok, "application/json", body.text());
     return;
   }
@@ -133,8 +133,8 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
   std::function<std::pair<std::string, std::string>(const Engine&)> read;
   if (path == "/metrics") {
     read = [context = context_](const Engine& engine) {
-      context->metrics.state(engine.state());
-      return std::pair<std::string, std::string>("text/plain; version=0.0.4", context->metrics.text());
+      context->core.metrics().state(engine.state());
+      return std::pair<std::string, std::string>("text/plain; version=0.0.4", context->core.metrics().text());
     };
   } else if (path == "/admin/state") {
     read = [](const Engine& engine) {
@@ -171,7 +171,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     respond(http::status::not_found, "application/json", error_body("not_found", "no such path"));
     return;
   }
-  context_->pipeline->query([self = shared_from_this(), read = std::move(read)](const Engine& engine) {
+  context_->core.pipeline().query([self = shared_from_this(), read = std::move(read)](const Engine& engine) {
     auto [type, body] = read(engine);
     net::post(self->stream_.get_executor(), [self, type = std::move(type), body = std::move(body)]() mutable {
       self->respond(http::status::ok, std::move(type), std::move(body));

@@ -1,7 +1,6 @@
 #pragma once
 // What every connection of the running server shares. Beast and Asio stay in server/*.cpp.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -9,33 +8,23 @@
 #include <string>
 
 #include "server/config.h"
+#include "server/core/server_core.h"
 #include "server/dashboard_feed.h"
-#include "server/metrics.h"
-#include "server/pipeline.h"
-#include "server/registry.h"
-#include "store/log_writer.h"
 
 namespace cohort {
 
 struct ServerContext {
-  ServerContext(boost::asio::io_context& io_context, Config cfg, std::string token)
-      : io(io_context), dispatcher(boost::asio::make_strand(io_context)), config(std::move(cfg)),
-        admin_token(std::move(token)) {}
+  ServerContext(boost::asio::io_context& io_context, ServerCore& server_core, Config cfg, std::string token)
+      : io(io_context), core(server_core), config(std::move(cfg)), admin_token(std::move(token)) {}
 
   boost::asio::io_context& io;
-  // Delivery, relays and the registry run here, in commit order.
-  boost::asio::strand<boost::asio::io_context::executor_type> dispatcher;
+  ServerCore& core;  // REQUIRES: outlives every handler that runs on `io`
   Config config;
   std::string admin_token;
-  Registry registry;  // written on the dispatcher; read by relays anywhere
-  Metrics metrics;
-  LogWriter* writer = nullptr;
-  Pipeline* pipeline = nullptr;
   std::shared_ptr<DashboardFeed> dashboard;
   // Reads of the log file itself (the dashboard's timelines): a scan can take a while on a
   // big log, so it runs here, off the I/O threads and off the engine thread.
   boost::asio::thread_pool log_readers{1};
-  std::atomic<ConnId> next_conn{0};
   std::atomic<bool> stopping{false};
 };
 

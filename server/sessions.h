@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "server/outbound.h"
+#include "server/core/outbound.h"
 #include "server/server_context.h"
 
 namespace cohort {

@@ -35,7 +35,7 @@ std::string random_hex(std::size_t bytes) {
 WsSession::WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context)
     : ws_(std::move(socket)),
       context_(std::move(context)),
-      conn_(++context_->next_conn),
+      conn_(context_->core.new_conn()),
       sid_(random_hex(10)),
       ping_timer_(ws_.get_executor()) {}
 
@@ -53,9 +53,9 @@ void WsSession::run(http::request<http::string_body> upgrade) {
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) return;
   auto self = shared_from_this();
-  net::post(context_->dispatcher, [self] {
-    self->context_->registry.add_socket(self->conn_, self);
-    self->context_->metrics.connections(self->context_->registry.socket_count());
+  net::post(context_->core.dispatcher(), [self] {
+    self->context_->core.registry().add_socket(self->conn_, self);
+    self->context_->core.metrics().connections(self->context_->core.registry().socket_count());
   });
   const auto& server = context_->config.server;
   queue(sio::open_packet(sid_, server.ping_interval_ms, server.ping_timeout_ms, server.max_message_bytes));
@@ -138,8 +138,8 @@ bool WsSession::within_rate_limit() {
 }
 
 const WsSession::CachedRoute* WsSession::route_to(GameId game) {
-  if (route_ && route_->game == game && route_->generation == context_->registry.generation()) return &*route_;
-  auto fresh = context_->registry.route(conn_, game);
+  if (route_ && route_->game == game && route_->generation == context_->core.registry().generation()) return &*route_;
+  auto fresh = context_->core.registry().route(conn_, game);
   if (!fresh) {
     route_.reset();
     return nullptr;
@@ -166,7 +166,7 @@ void WsSession::relay(const Relay& message) {
     JsonObject args;
     args.str("type", message.type).num("from_player_id", route->seat).num("game_id", message.game).raw("payload", message.data_json);
     target->send(sio::event_frame("webrtc_signal", args.text()));
-    context_->metrics.relayed();
+    context_->core.metrics().relayed();
     return;
   }
   JsonObject args;
@@ -176,7 +176,7 @@ void WsSession::relay(const Relay& message) {
     if (static_cast<int>(other) == route->seat) continue;
     if (auto target = route->sockets[other].lock()) {
       target->send(frame);
-      context_->metrics.relayed();
+      context_->core.metrics().relayed();
     }
   }
 }
@@ -201,7 +201,7 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
 }
 
 void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack) {
-  context_->pipeline->submit(Command{0, subject_, conn_, ack, std::move(body)});
+  context_->core.pipeline().submit(Command{0, subject_, conn_, ack, std::move(body)});
 }
 
 void WsSession::send(std::string frame) {
@@ -292,14 +292,14 @@ void WsSession::finish() {
   ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
   ws_.next_layer().close(ignored);
   if (!context_->stopping && !subject_.empty()) submit(cmd::Disconnect{}, std::nullopt);
-  net::post(context_->dispatcher, [context = context_, conn = conn_] {
-    context->registry.remove_socket(conn);
-    context->metrics.connections(context->registry.socket_count());
+  net::post(context_->core.dispatcher(), [context = context_, conn = conn_] {
+    context->core.registry().remove_socket(conn);
+    context->core.metrics().connections(context->core.registry().socket_count());
   });
 }
 
 void close_all_sockets(ServerContext& context) {
-  for (const auto& socket : context.registry.all_sockets()) socket->close_after_send(true);
+  for (const auto& socket : context.core.registry().all_sockets()) socket->close_after_send(true);
 }
 
 }  // namespace cohort

@@ -100,6 +100,11 @@ Seq LogWriter::last_committed() const {
   return last_committed_;
 }
 
+std::string LogWriter::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
 void LogWriter::enqueue(std::vector<Pending> items) {
   {
     std::lock_guard lock(mutex_);
@@ -127,6 +132,12 @@ void LogWriter::run() {
 }
 
 void LogWriter::commit(std::vector<Pending>& batch) {
+  if (std::string latched = failure(); !latched.empty()) {
+    for (Pending& pending : batch) {
+      if (pending.done) pending.done(AppendOutcome{false, 0, 0, latched});
+    }
+    return;
+  }
   auto started = std::chrono::steady_clock::now();
   Seq first_seq = last_committed();
   Seq next = first_seq + 1;
@@ -190,6 +201,8 @@ void LogWriter::commit(std::vector<Pending>& batch) {
       insert->tryReset();
     }
     for (auto& outcome : outcomes) outcome = AppendOutcome{false, 0, 0, error.what()};
+    std::lock_guard lock(mutex_);
+    failure_ = error.what();
   }
   stats.duration = std::chrono::steady_clock::now() - started;
   if (options_.on_commit) options_.on_commit(stats);

@@ -62,6 +62,9 @@ class LogWriter {
   LogWriter& operator=(const LogWriter&) = delete;
 
   // `done` runs on the writer thread once the request's transaction has committed or failed.
+  // A failed commit is latched, as LevelDB latches a background error: every later request
+  // fails with the same error and nothing more is written, so no position is ever reused and
+  // nothing decided after the failure reaches the log.
   void append(AppendRequest request, AppendDone done);
   // Queues several at once: they land in the same transaction.
   void append_all(std::vector<std::pair<AppendRequest, AppendDone>> requests);
@@ -70,6 +73,8 @@ class LogWriter {
   void flush();
 
   Seq last_committed() const;
+  // The error of the commit that failed, "" while none has.
+  std::string failure() const;
 
  private:
   using Work = std::variant<std::monostate, AppendRequest, SnapshotRequest>;
@@ -90,6 +95,7 @@ class LogWriter {
   std::vector<Pending> queue_;
   bool stopping_ = false;
   Seq last_committed_ = 0;  // guarded by mutex_
+  std::string failure_;     // guarded by mutex_; set once, by the writer thread
   std::thread thread_;
 };
 

@@ -96,7 +96,8 @@ TEST_CASE("positions are gap-free and in commit order under several producer thr
   }
 }
 
-TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves no gap", "[store]") {
+TEST_CASE("a failed batch leaves nothing, fails every request in it, and is latched: nothing is written after it",
+          "[store]") {
   TempDir dir;
   LogWriter writer({dir.file("log.db"), Durability::full, "", nullptr});
   REQUIRE(append_and_wait(writer, request_for("before", 1)).last_seq == 2);
@@ -115,14 +116,23 @@ TEST_CASE("a failed batch leaves nothing, fails every request in it, and leaves 
   CHECK_THAT(bad_outcome.error, Catch::Contains("CHECK constraint failed"));
   CHECK(writer.last_committed() == 2);
 
+  CHECK_THAT(writer.failure(), Catch::Contains("CHECK constraint failed"));
+
+  // A sound request after the failure fails with the same error, and so does a snapshot.
   auto after = append_and_wait(writer, request_for("after", 0));
-  CHECK(after.ok);
-  CHECK(after.first_seq == 3);
+  CHECK_FALSE(after.ok);
+  CHECK(after.error == bad_outcome.error);
+  std::promise<AppendOutcome> snapshot_done;
+  writer.save_snapshot({"projections", "state"}, [&](const AppendOutcome& o) { snapshot_done.set_value(o); });
+  CHECK_FALSE(snapshot_done.get_future().get().ok);
+  writer.flush();
+  CHECK(writer.last_committed() == 2);
 
   LogReader reader(dir.file("log.db"));
   auto records = reader.read(1, 100);
-  REQUIRE(records.size() == 3);
-  CHECK(records[2].subject == "after");
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].subject == "before");
+  CHECK(reader.snapshots().empty());
 }
 
 TEST_CASE("a log reopens after close and continues its numbering", "[store]") {

@@ -1,25 +1,30 @@
 #include "engine/decider/decide.h"
 
+#include <set>
+
 #include "engine/decider/rules.h"
 
 namespace cohort {
 namespace {
 
 // Fires every deadline due at the command's time, earliest first. Each firing removes its
-// deadline from the state (through apply), so the loop always reads the next one.
+// deadline from the state (through apply); one that a rule leaves in place is passed over, so
+// that it neither spins the loop nor holds back the deadlines after it.
 void fire_due_deadlines(Decision& d) {
-  const auto& deadlines = d.state().deadlines;
-  std::optional<Deadline> previous;
-  while (!deadlines.empty() && deadlines.begin()->at <= d.at()) {
-    Deadline due = *deadlines.begin();
-    if (previous && *previous == due) break;  // a rule failed to clear it: never spin
-    previous = due;
-    switch (due.kind) {
-      case DeadlineKind::waitroom_expiry: rules::waitroom_expired(d, due.subject); break;
-      case DeadlineKind::reunion_wait: rules::reunion_wait_ended(d, due.subject); break;
-      case DeadlineKind::countdown_end: rules::countdown_ended(d, due.game); break;
-      case DeadlineKind::validation_timeout: rules::validation_timed_out(d, due.game); break;
-      case DeadlineKind::reconnection_grace: rules::reconnection_grace_ended(d, due.game); break;
+  std::set<Deadline> passed;
+  while (true) {
+    const auto& deadlines = d.state().deadlines;
+    auto due = deadlines.begin();
+    while (due != deadlines.end() && passed.count(*due)) ++due;
+    if (due == deadlines.end() || due->at > d.at()) return;
+    Deadline firing = *due;
+    passed.insert(firing);
+    switch (firing.kind) {
+      case DeadlineKind::waitroom_expiry: rules::waitroom_expired(d, firing.subject); break;
+      case DeadlineKind::reunion_wait: rules::reunion_wait_ended(d, firing.subject); break;
+      case DeadlineKind::countdown_end: rules::countdown_ended(d, firing.game); break;
+      case DeadlineKind::validation_timeout: rules::validation_timed_out(d, firing.game); break;
+      case DeadlineKind::reconnection_grace: rules::reconnection_grace_ended(d, firing.game); break;
     }
   }
 }

@@ -1,6 +1,7 @@
-#include "server/pipeline.h"
+#include "server/core/pipeline.h"
 
 #include <chrono>
+#include <future>
 
 #include "engine/vocabulary/record_codec.h"
 #include "projections/snapshot.h"
@@ -8,6 +9,8 @@
 
 namespace cohort {
 namespace {
+
+constexpr Millis kDueRetryMs = 1000;
 
 Millis wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -37,13 +40,20 @@ void Pipeline::submit(Command command) {
   wake_.notify_one();
 }
 
-void Pipeline::query(std::function<void(const Engine&)> read) {
+bool Pipeline::query(std::function<void(const Engine&)> read) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return;
+    if (stopping_) return false;
     queue_.emplace_back(std::move(read));
   }
   wake_.notify_one();
+  return true;
+}
+
+void Pipeline::flush() {
+  std::promise<void> decided;
+  if (query([&decided](const Engine&) { decided.set_value(); })) decided.get_future().wait();
+  writer_.flush();
 }
 
 void Pipeline::stop() {
@@ -68,7 +78,8 @@ void Pipeline::run() {
       queue_.pop_front();
     }
     if (auto* command = std::get_if<Command>(&item)) {
-      execute(std::move(*command));
+      // After a failed commit the state is ahead of the log: nothing more is decided from it.
+      if (!failed()) execute(std::move(*command));
     } else {
       std::get<std::function<void(const Engine&)>>(item)(engine_);
     }
@@ -82,14 +93,19 @@ void Pipeline::execute(Command command) {
   if (std::holds_alternative<cmd::Timer>(command.body)) {
     auto due = engine_.state().earliest_deadline();
     if (!due || due->at > command.at) {  // woke early: nothing to journal, wait again
-      armed_ = due ? std::optional<Millis>(due->at) : std::nullopt;
-      hooks_.arm_timer(armed_);
+      armed_ = due;
+      hooks_.arm_timer(due ? std::optional<Millis>(due->at) : std::nullopt);
       return;
     }
   }
   std::size_t violations_before = engine_.projections().audit.violation_count();
   std::vector<Event> events = engine_.execute(command);
+  journal(command, std::move(events), violations_before);
+  snapshot_if_due();
+  rearm(command);
+}
 
+void Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before) {
   AppendRequest request;
   request.command = to_record(command);
   request.events.reserve(events.size());
@@ -114,24 +130,46 @@ void Pipeline::execute(Command command) {
   }
   writer_.append(std::move(request), [this, events = std::move(events)](const AppendOutcome& outcome) mutable {
     if (!outcome.ok) {
-      hooks_.fatal(outcome.error);
+      on_commit_failed(outcome.error);
       return;
     }
-    hooks_.deliver(std::move(events));
+    if (!failed()) hooks_.deliver(std::move(events));
   });
+}
 
-  // Queued right after this command's records, the snapshot holds exactly their state.
-  if (engine_.projections().last_seq - snapshot_seq_ >= snapshot_every_) {
-    snapshot_seq_ = engine_.projections().last_seq;
-    writer_.save_snapshot({"projections", snapshot_of(engine_.projections())}, nullptr);
-  }
+void Pipeline::on_commit_failed(const std::string& error) {
+  if (failed_.exchange(true, std::memory_order_acq_rel)) return;  // the writer fails every later batch too
+  hooks_.fatal(error);
+}
 
-  std::optional<Millis> earliest;
-  if (auto due = engine_.state().earliest_deadline()) earliest = due->at;
-  if (earliest != armed_) {
-    armed_ = earliest;
-    hooks_.arm_timer(earliest);
+// Queued right after the command's records, the snapshot holds exactly their state.
+void Pipeline::snapshot_if_due() {
+  if (engine_.projections().last_seq - snapshot_seq_ < snapshot_every_) return;
+  snapshot_seq_ = engine_.projections().last_seq;
+  writer_.save_snapshot({"projections", snapshot_of(engine_.projections())}, nullptr);
+}
+
+// The earliest deadline is compared whole, not by its time alone, and after a timer command
+// the timer has been spent, so it is armed again whatever stands first now. A deadline that
+// the rules left in place although it was due is retried a second later rather than at once,
+// so that it cannot spin the engine journaling timer commands.
+void Pipeline::rearm(const Command& command) {
+  bool timer_spent = std::holds_alternative<cmd::Timer>(command.body);
+  std::optional<Deadline> earliest = engine_.state().earliest_deadline();
+  if (!timer_spent && earliest == armed_) return;
+  armed_ = earliest;
+  if (!earliest) {
+    hooks_.arm_timer(std::nullopt);
+    return;
   }
+  Millis at = earliest->at;
+  if (timer_spent && at <= command.at) {
+    json_log::limited("deadline_left_due", {{"kind", deadline_name(earliest->kind)},
+                                            {"game", std::to_string(earliest->game)},
+                                            {"subject", earliest->subject}});
+    at = command.at + kDueRetryMs;
+  }
+  hooks_.arm_timer(at);
 }
 
 }  // namespace cohort

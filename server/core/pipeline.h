@@ -2,6 +2,7 @@
 // The engine thread: commands from every socket, one at a time, through the engine; what it
 // decides goes to the log's group commit, and only once committed is it delivered
 // (DESIGN.md rule 4).
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -22,27 +23,41 @@ class Pipeline {
   struct Hooks {
     // Runs on the writer thread after a commit, with the committed events in order.
     std::function<void(std::vector<Event>&&)> deliver;
-    // The earliest deadline of the state changed (nullopt: none).
+    // The earliest deadline of the state changed (nullopt: none). Runs on the engine thread.
     std::function<void(std::optional<Millis>)> arm_timer;
-    // A commit failed: the live state is ahead of the log; the server must stop.
+    // A commit failed: the live state is ahead of the log; the server must stop. Runs once,
+    // on the writer thread; from then on no command is decided and nothing is delivered.
     std::function<void(const std::string&)> fatal;
   };
 
   // Every `snapshot_every` records a snapshot of the projections goes to the log.
+  // REQUIRES: `writer` and `metrics` outlive the pipeline.
   Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every);
   ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 
   // Any thread. The command's `at` is set when the engine takes it.
   void submit(Command command);
-  // Runs `read` on the engine thread, between commands, with the engine as it stands.
-  void query(std::function<void(const Engine&)> read);
+  // Runs `read` on the engine thread, between commands, with the engine as it stands. False
+  // (and `read` never runs) once the pipeline is stopping.
+  bool query(std::function<void(const Engine&)> read);
+  // Any thread but the engine's and the writer's: blocks until every command submitted
+  // before the call is decided and its commit has succeeded or failed.
+  void flush();
   // Executes what is queued, waits for its commit, and stops the thread. Later submits are dropped.
   void stop();
+  // True once a commit has failed.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
 
  private:
   using Item = std::variant<Command, std::function<void(const Engine&)>>;
   void run();
   void execute(Command command);
+  void journal(const Command& command, std::vector<Event> events, std::size_t violations_before);
+  void snapshot_if_due();
+  void rearm(const Command& command);
+  void on_commit_failed(const std::string& error);
 
   Engine engine_;
   LogWriter& writer_;
@@ -50,10 +65,12 @@ class Pipeline {
   Hooks hooks_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Item> queue_;
-  bool stopping_ = false;
+  std::deque<Item> queue_;     // guarded by mutex_
+  bool stopping_ = false;      // guarded by mutex_
+  std::atomic<bool> failed_{false};
+  // Engine thread only from here on.
   Millis last_at_ = 0;
-  std::optional<Millis> armed_;
+  std::optional<Deadline> armed_;
   int snapshot_every_;
   Seq snapshot_seq_;
   std::thread thread_;

@@ -1,4 +1,4 @@
-#include "server/registry.h"
+#include "server/core/registry.h"
 
 #include <algorithm>
 #include <mutex>
@@ -22,27 +22,27 @@ std::size_t Registry::socket_count() const {
   return sockets_.size();
 }
 
+void Registry::seed(const SessionMap& state) {
+  RoutingTable table = RoutingTable::of(state);
+  std::unique_lock lock(mutex_);
+  routing_ = std::move(table);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
 void Registry::follow(const Event& event) {
-  if (!std::holds_alternative<ev::SubjectConnected>(event.body) &&
-      !std::holds_alternative<ev::SubjectDisconnected>(event.body) &&
-      !std::holds_alternative<ev::GameCreated>(event.body) && !std::holds_alternative<ev::GameEnded>(event.body)) {
+  // Most events route nothing: skip the lock for them.
+  const EventBody& body = event.body;
+  if (!std::holds_alternative<ev::SubjectConnected>(body) && !std::holds_alternative<ev::SubjectDisconnected>(body) &&
+      !std::holds_alternative<ev::GameCreated>(body) && !std::holds_alternative<ev::GameEnded>(body)) {
     return;
   }
   std::unique_lock lock(mutex_);
-  generation_.fetch_add(1, std::memory_order_release);
-  if (const auto* connected = std::get_if<ev::SubjectConnected>(&event.body)) {
-    if (connected->replaced_conn) subject_of_conn_.erase(connected->replaced_conn);
-    conn_of_subject_[event.subject] = connected->conn;
-    subject_of_conn_[connected->conn] = event.subject;
-  } else if (const auto* gone = std::get_if<ev::SubjectDisconnected>(&event.body)) {
-    auto it = conn_of_subject_.find(event.subject);
-    if (it != conn_of_subject_.end() && it->second == gone->conn) conn_of_subject_.erase(it);
-    subject_of_conn_.erase(gone->conn);
-  } else if (const auto* created = std::get_if<ev::GameCreated>(&event.body)) {
-    rooms_[event.game] = created->players;
-  } else {
-    rooms_.erase(event.game);  // the relay room closes with the game
-  }
+  if (routing_.follow(event)) generation_.fetch_add(1, std::memory_order_release);
+}
+
+RoutingTable Registry::routing() const {
+  std::shared_lock lock(mutex_);
+  return routing_;
 }
 
 std::shared_ptr<Outbound> Registry::socket_locked(ConnId conn) const {
@@ -57,23 +57,23 @@ std::shared_ptr<Outbound> Registry::socket(ConnId conn) const {
 
 std::shared_ptr<Outbound> Registry::socket_of(const std::string& subject) const {
   std::shared_lock lock(mutex_);
-  auto it = conn_of_subject_.find(subject);
-  return it == conn_of_subject_.end() ? nullptr : socket_locked(it->second);
+  auto it = routing_.conn_of_subject.find(subject);
+  return it == routing_.conn_of_subject.end() ? nullptr : socket_locked(it->second);
 }
 
 std::optional<RelayRoute> Registry::route(ConnId from, GameId game) const {
   std::shared_lock lock(mutex_);
-  auto subject = subject_of_conn_.find(from);
-  auto room = rooms_.find(game);
-  if (subject == subject_of_conn_.end() || room == rooms_.end()) return std::nullopt;
+  auto subject = routing_.subject_of_conn.find(from);
+  auto room = routing_.rooms.find(game);
+  if (subject == routing_.subject_of_conn.end() || room == routing_.rooms.end()) return std::nullopt;
   auto seat = std::find(room->second.begin(), room->second.end(), subject->second);
   if (seat == room->second.end()) return std::nullopt;
   RelayRoute route;
   route.generation = generation_.load(std::memory_order_acquire);
   route.seat = static_cast<int>(seat - room->second.begin());
   for (const std::string& player : room->second) {
-    auto conn = conn_of_subject_.find(player);
-    route.sockets.push_back(conn == conn_of_subject_.end() ? nullptr : socket_locked(conn->second));
+    auto conn = routing_.conn_of_subject.find(player);
+    route.sockets.push_back(conn == routing_.conn_of_subject.end() ? nullptr : socket_locked(conn->second));
   }
   return route;
 }

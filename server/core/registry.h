@@ -1,10 +1,10 @@
 #pragma once
-// Who is where, as far as delivery is concerned: sockets by conn id, the socket holding each
-// subject, and the players of each live game. Written on the dispatcher strand, from committed
-// events in commit order; read there and by relays on any I/O thread (a shared lock).
+// Who is where, as far as delivery is concerned: the live sockets by conn id, and the routing
+// table (the socket bound to each subject, the seats of each live game), a projection of the
+// log. Seeded from the session map at start-up and kept by committed events in commit order on
+// the dispatcher strand; read there and by relays on any I/O thread (under a shared lock).
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/vocabulary/events.h"
-#include "server/outbound.h"
+#include "projections/routing_table.h"
+#include "server/core/outbound.h"
 
 namespace cohort {
 
@@ -27,12 +27,19 @@ struct RelayRoute {
 
 class Registry {
  public:
+  Registry() = default;
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
   void add_socket(ConnId conn, std::weak_ptr<Outbound> socket);
   void remove_socket(ConnId conn);
   std::size_t socket_count() const;
 
+  // Starts from the routing of a state restored from the log (before any event is followed).
+  void seed(const SessionMap& state);
   // Keeps bindings and rooms in step with a committed event.
   void follow(const Event& event);
+  RoutingTable routing() const;
 
   std::shared_ptr<Outbound> socket(ConnId conn) const;
   std::shared_ptr<Outbound> socket_of(const std::string& subject) const;
@@ -50,9 +57,7 @@ class Registry {
   mutable std::shared_mutex mutex_;
   std::atomic<std::uint64_t> generation_{0};  // bumped under the unique lock
   std::unordered_map<ConnId, std::weak_ptr<Outbound>> sockets_;
-  std::unordered_map<std::string, ConnId> conn_of_subject_;
-  std::unordered_map<ConnId, std::string> subject_of_conn_;
-  std::unordered_map<GameId, std::vector<std::string>> rooms_;
+  RoutingTable routing_;
 };
 
 }  // namespace cohort

@@ -1,0 +1,125 @@
+#include "tests/support/live_core.h"
+
+#include <boost/asio/post.hpp>
+
+#include <future>
+
+#include "engine/vocabulary/record_codec.h"
+#include "replay-tool/rebuild.h"
+#include "store/log_reader.h"
+
+namespace cohort::testing {
+
+void FakeSocket::send(std::string frame) {
+  {
+    std::lock_guard lock(mutex_);
+    frames_.push_back(std::move(frame));
+  }
+  arrived_.notify_all();
+}
+
+void FakeSocket::close_after_send(bool) {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+}
+
+std::vector<std::string> FakeSocket::frames() const {
+  std::lock_guard lock(mutex_);
+  return frames_;
+}
+
+bool FakeSocket::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+std::optional<std::string> FakeSocket::wait_for(const std::string& needle, std::size_t from,
+                                                std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  std::optional<std::string> found;
+  arrived_.wait_for(lock, timeout, [&] {
+    for (std::size_t i = from; i < frames_.size(); ++i) {
+      if (frames_[i].find(needle) != std::string::npos) {
+        found = frames_[i];
+        return true;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
+LiveCore::LiveCore(const Config& config) : work_(boost::asio::make_work_guard(io_)) {
+  core_ = std::make_unique<ServerCore>(io_, config, [this](const std::string& error) {
+    std::lock_guard lock(mutex_);
+    fatal_ = error;
+  });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+LiveCore::~LiveCore() {
+  core_->stop();
+  settle();
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+std::shared_ptr<FakeSocket> LiveCore::connect() {
+  auto socket = std::make_shared<FakeSocket>(core_->new_conn());
+  sockets_.push_back(socket);
+  std::promise<void> added;
+  boost::asio::post(core_->dispatcher(), [&] {
+    core_->registry().add_socket(socket->conn(), socket);
+    added.set_value();
+  });
+  added.get_future().wait();
+  return socket;
+}
+
+void LiveCore::send(FakeSocket& socket, CommandBody body, std::optional<std::int64_t> ack) {
+  core_->pipeline().submit(Command{0, socket.subject, socket.conn(), ack, std::move(body)});
+}
+
+void LiveCore::register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token) {
+  socket.subject = subject;
+  send(socket, cmd::RegisterSubject{std::move(token), "token-" + subject + "-" + std::to_string(socket.conn())});
+}
+
+void LiveCore::disconnect(FakeSocket& socket) {
+  send(socket, cmd::Disconnect{});
+  boost::asio::post(core_->dispatcher(), [this, conn = socket.conn()] { core_->registry().remove_socket(conn); });
+}
+
+void LiveCore::settle() {
+  // Deliveries are posted to the dispatcher in commit order, so a marker posted after the
+  // commits comes after them.
+  core_->pipeline().flush();
+  std::promise<void> delivered;
+  boost::asio::post(core_->dispatcher(), [&] { delivered.set_value(); });
+  delivered.get_future().wait();
+}
+
+std::optional<std::string> LiveCore::fatal() const {
+  std::lock_guard lock(mutex_);
+  return fatal_;
+}
+
+SessionMap state_from_log(const std::string& path, std::shared_ptr<const Experiment> experiment) {
+  LogReader reader(path);
+  Projector projector(std::move(experiment));
+  rebuild(reader, projector);
+  return projector.map;
+}
+
+RoutingTable routing_from_log(const std::string& path, std::shared_ptr<const Experiment> experiment) {
+  LogReader reader(path);
+  RoutingTable table = RoutingTable::of(SessionMap(std::move(experiment)));
+  reader.scan(1, [&](const RecordView& record, std::uint64_t) {
+    if (record.kind == RecordKind::event) table.follow(event_from_record(record));
+    return true;
+  });
+  return table;
+}
+
+}  // namespace cohort::testing
