@@ -60,6 +60,14 @@ export class Server {
     this.url = undefined;
   }
 
+  // SIGTERM, keeping the log for a restart.
+  async terminate() {
+    const exited = new Promise((r) => this.process.once('exit', r));
+    this.process.kill('SIGTERM');
+    await exited;
+    this.url = undefined;
+  }
+
   async stop() {
     if (this.process && this.process.exitCode === null && this.process.signalCode === null) {
       const exited = new Promise((r) => this.process.once('exit', r));
