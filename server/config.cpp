@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 namespace cohort {
 namespace {
@@ -52,6 +53,18 @@ class ObjectReader {
     if (n < min) fail(child(key), "must be at least " + std::to_string(min));
     if (n > max) fail(child(key), "must be at most " + std::to_string(max));
     return n;
+  }
+
+  std::vector<std::string> strings(const std::string& key) {
+    const Value* v = find(key);
+    if (!v) return {};
+    if (!v->IsArray()) fail(child(key), "must be an array of strings");
+    std::vector<std::string> out;
+    for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+      if (!(*v)[i].IsString()) fail(child(key) + "[" + std::to_string(i) + "]", "must be a string");
+      out.emplace_back((*v)[i].GetString(), (*v)[i].GetStringLength());
+    }
+    return out;
   }
 
   bool boolean(const std::string& key, bool fallback) {
@@ -146,6 +159,14 @@ ServerSettings read_server(const Value& value) {
   s.ping_interval_ms = static_cast<int>(r.integer("ping_interval_ms", s.ping_interval_ms, 100, 3600000));
   s.ping_timeout_ms = static_cast<int>(r.integer("ping_timeout_ms", s.ping_timeout_ms, 100, 3600000));
   s.snapshot_every = static_cast<int>(r.integer("snapshot_every", s.snapshot_every, 10, 100000000));
+  s.connect_timeout_ms = static_cast<int>(r.integer("connect_timeout_ms", s.connect_timeout_ms, 100, 3600000));
+  s.rejections_per_s = static_cast<int>(r.integer("rejections_per_s", s.rejections_per_s, 1, 100000));
+  s.max_connections = static_cast<int>(r.integer("max_connections", s.max_connections, 1, 1000000));
+  s.max_connections_per_address =
+      static_cast<int>(r.integer("max_connections_per_address", s.max_connections_per_address, 1, 1000000));
+  s.max_queued_commands = static_cast<int>(r.integer("max_queued_commands", s.max_queued_commands, 100, 100000000));
+  s.trusted_proxies = r.strings("trusted_proxies");
+  s.allowed_origins = r.strings("allowed_origins");
   r.finish();
   return s;
 }

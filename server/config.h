@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/vocabulary/experiment.h"
 #include "store/schema.h"
@@ -21,6 +22,14 @@ struct ServerSettings {
   int ping_interval_ms = 25000;
   int ping_timeout_ms = 20000;
   int snapshot_every = 10000;          // records between session-map snapshots
+  // Hostile clients (docs/server.md, "Bounds"):
+  int connect_timeout_ms = 45000;      // a socket that sends no Socket.IO CONNECT by then is closed
+  int rejections_per_s = 10;           // rejected messages journaled per socket per second
+  int max_connections = 10000;         // open sockets (HTTP and WebSocket) at once
+  int max_connections_per_address = 500;
+  int max_queued_commands = 100000;    // commands waiting for the engine before `overloaded`
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
+  std::vector<std::string> allowed_origins;  // browser Origins that may open a socket; [] = the server's own
 };
 
 struct Config {
