@@ -92,7 +92,7 @@ def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("cohort-server", "cohort-replay"):
         print(__doc__, file=sys.stderr)
         return 2
-    program, path = sys.argv[1], sys.argv[2]
+    program, path = sys.argv[1], os.path.abspath(sys.argv[2])  # the cases run in a scratch directory
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         cases = server_cases(tmp) if program == "cohort-server" else replay_cases(tmp)
