@@ -165,6 +165,7 @@ ServerSettings read_server(const Value& value) {
   s.max_connections_per_address =
       static_cast<int>(r.integer("max_connections_per_address", s.max_connections_per_address, 1, 1000000));
   s.max_queued_commands = static_cast<int>(r.integer("max_queued_commands", s.max_queued_commands, 100, 100000000));
+  s.request_timeout_ms = static_cast<int>(r.integer("request_timeout_ms", s.request_timeout_ms, 100, 3600000));
   s.trusted_proxies = r.strings("trusted_proxies");
   s.allowed_origins = r.strings("allowed_origins");
   r.finish();

@@ -28,6 +28,7 @@ struct ServerSettings {
   int max_connections = 10000;         // open sockets (HTTP and WebSocket) at once
   int max_connections_per_address = 500;
   int max_queued_commands = 100000;    // commands waiting for the engine before `overloaded`
+  int request_timeout_ms = 30000;      // an HTTP request (headers and body) must arrive within this
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
   std::vector<std::string> allowed_origins;  // browser Origins that may open a socket; [] = the server's own
 };

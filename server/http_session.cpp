@@ -4,6 +4,8 @@
 #include "replay-tool/timeline.h"
 #include "replay-tool/timeline_svg.h"
 #include "server/admin_auth.h"
+#include "server/client_address.h"
+#include "server/origin_policy.h"
 #include "server/dashboard_assets.h"
 #include "server/json_log.h"
 #include "server/sessions.h"
@@ -15,6 +17,9 @@
 
 namespace cohort {
 namespace {
+
+constexpr std::uint32_t kMaxBodyBytes = 64 * 1024;
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
 
 std::string error_body(std::string_view code, std::string_view message) {
   JsonObject body;
@@ -39,8 +44,8 @@ std::optional<GameId> parse_game_id(const std::string& text) {
 
 }  // namespace
 
-HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context)
-    : stream_(std::move(socket)), context_(std::move(context)) {}
+HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context, ConnectionLimits::Lease lease)
+    : stream_(std::move(socket)), context_(std::move(context)), lease_(std::move(lease)) {}
 
 void HttpSession::run() {
   net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
@@ -48,8 +53,11 @@ void HttpSession::run() {
 
 void HttpSession::do_read() {
   parser_.emplace();
-  parser_->body_limit(64 * 1024);
-  stream_.expires_after(std::chrono::seconds(30));
+  parser_->body_limit(kMaxBodyBytes);
+  parser_->header_limit(kMaxHeaderBytes);
+  // The whole request, headers and body, within this: a peer that dribbles it (slowloris) is
+  // cut off, and its connection closed.
+  stream_.expires_after(std::chrono::milliseconds(context_->config.server.request_timeout_ms));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
@@ -69,8 +77,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
   if (path == "/socket.io/" || path == "/socket.io") {
     std::string transport = query_param(target, "transport");
     if (transport == "websocket" && websocket::is_upgrade(request) && query_param(target, "EIO") == "4") {
-      stream_.expires_never();
-      std::make_shared<WsSession>(stream_.release_socket(), context_)->run(std::move(request));
+      upgrade(std::move(request));
       return;
     }
     respond(http::status::bad_request, "application/json",
@@ -230,6 +237,33 @@ void HttpSession::timeline(const std::string& game, const std::string& subject) 
       self->respond(status, std::move(type), std::move(body));
     });
   });
+}
+
+// A participant's socket: from a page the study allows, while the server has room for it.
+void HttpSession::upgrade(http::request<http::string_body>&& request) {
+  const ServerSettings& server = context_->config.server;
+  keep_alive_ = false;
+  if (!origin_allowed(request[http::field::origin], request[http::field::host], server.allowed_origins)) {
+    json_log::limited("origin_refused", {{"origin", std::string(request[http::field::origin])}});
+    respond(http::status::forbidden, "application/json",
+            error_body("origin_not_allowed", "this page's origin may not open a socket here (server.allowed_origins)"));
+    return;
+  }
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  std::string address = client_address(ec ? "" : peer.address().to_string(), request["X-Forwarded-For"],
+                                       server.trusted_proxies);
+  ConnectionLimits::Lease seat = context_->limits.open_socket(address);
+  if (!seat) {
+    json_log::limited("server_full", {{"address", address}});
+    respond(http::status::service_unavailable, "application/json",
+            error_body("server_full", "too many connections; try again in a moment"));
+    return;
+  }
+  stream_.expires_never();
+  auto session = std::make_shared<WsSession>(stream_.release_socket(), context_);
+  session->hold(std::move(lease_), std::move(seat));
+  session->run(std::move(request));
 }
 
 void HttpSession::respond(http::status status, std::string content_type, std::string body,

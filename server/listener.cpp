@@ -1,3 +1,4 @@
+#include "server/json_log.h"
 #include "server/sessions.h"
 
 namespace cohort {
@@ -6,7 +7,7 @@ namespace {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(std::shared_ptr<ServerContext> context, const tcp::endpoint& endpoint)
-      : context_(std::move(context)), acceptor_(net::make_strand(context_->io)) {
+      : context_(std::move(context)), acceptor_(net::make_strand(context_->io)), backoff_(acceptor_.get_executor()) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -21,12 +22,28 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void on_accept(beast::error_code ec, StrandSocket socket) {
     if (context_->stopping) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), context_)->run();
-    accept();  // a failed accept (e.g. too many open files) does not stop the server
+    if (ec) {
+      // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS): accepting again at once would
+      // fail again at once and spin a core, so wait a little for sockets to close.
+      json_log::limited("accept_failed", {{"error", ec.message()}});
+      backoff_.expires_after(kAcceptBackoff);
+      backoff_.async_wait([self = shared_from_this()](beast::error_code) { self->accept(); });
+      return;
+    }
+    if (auto lease = context_->limits.accept()) {
+      std::make_shared<HttpSession>(std::move(socket), context_, std::move(lease))->run();
+    } else {
+      json_log::limited("connection_refused", {{"why", "max_connections reached"}});
+      beast::error_code ignored;
+      socket.close(ignored);
+    }
+    accept();
   }
 
+  static constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
   std::shared_ptr<ServerContext> context_;
   tcp::acceptor acceptor_;
+  net::steady_timer backoff_;
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ Metrics::Metrics()
       connections_(BuildGauge().Name("cohort_connections").Help("Open Socket.IO connections").Register(*registry_).Add({})),
       relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("WebRTC signals and player actions relayed").Register(*registry_).Add({})),
       rejected_(BuildCounter().Name("cohort_commands_rejected_total").Help("Commands answered with an error").Register(*registry_).Add({})),
+      unjournaled_(BuildCounter().Name("cohort_rejections_unjournaled_total").Help("Rejected messages past a socket's per-second budget, dropped without a record").Register(*registry_).Add({})),
       violations_(BuildCounter().Name("cohort_invariant_violations_total").Help("Invariant violations found by the live audit").Register(*registry_).Add({})),
       waiters_(BuildGauge().Name("cohort_waiters").Help("Subjects waiting, per scene").Register(*registry_)),
       games_(BuildGauge().Name("cohort_games").Help("Live games, per status").Register(*registry_)) {}

@@ -30,6 +30,8 @@ class Metrics {
   void committed(std::size_t records, double seconds, bool ok);
   void relayed() { relayed_.Increment(); }
   void rejected() { rejected_.Increment(); }
+  // A socket's rejection past its per-second budget: answered with nothing, journaled nowhere.
+  void unjournaled_rejection() { unjournaled_.Increment(); }
   void violations(std::size_t count) { violations_.Increment(static_cast<double>(count)); }
   void connections(std::size_t count) { connections_.Set(static_cast<double>(count)); }
   // Per-scene waiters and games per status, read from the state when scraped.
@@ -47,6 +49,7 @@ class Metrics {
   prometheus::Gauge& connections_;
   prometheus::Counter& relayed_;
   prometheus::Counter& rejected_;
+  prometheus::Counter& unjournaled_;
   prometheus::Counter& violations_;
   prometheus::Family<prometheus::Gauge>& waiters_;
   prometheus::Family<prometheus::Gauge>& games_;

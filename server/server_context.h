@@ -8,6 +8,7 @@
 #include <string>
 
 #include "server/config.h"
+#include "server/connection_limits.h"
 #include "server/core/server_core.h"
 #include "server/dashboard_feed.h"
 
@@ -15,12 +16,17 @@ namespace cohort {
 
 struct ServerContext {
   ServerContext(boost::asio::io_context& io_context, ServerCore& server_core, Config cfg, std::string token)
-      : io(io_context), core(server_core), config(std::move(cfg)), admin_token(std::move(token)) {}
+      : io(io_context),
+        core(server_core),
+        config(std::move(cfg)),
+        admin_token(std::move(token)),
+        limits(config.server.max_connections, config.server.max_connections_per_address) {}
 
   boost::asio::io_context& io;
   ServerCore& core;  // REQUIRES: outlives every handler that runs on `io`
   Config config;
   std::string admin_token;
+  ConnectionLimits limits;
   std::shared_ptr<DashboardFeed> dashboard;
   // Reads of the log file itself (the dashboard's timelines): a scan can take a while on a
   // big log, so it runs here, off the I/O threads and off the engine thread.

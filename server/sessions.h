@@ -34,13 +34,14 @@ struct Relay;
 // One HTTP connection: answers requests, or hands a Socket.IO upgrade to a WsSession.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context);
+  HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context, ConnectionLimits::Lease lease);
   void run();
 
  private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(http::request<http::string_body>&& request);
+  void upgrade(http::request<http::string_body>&& request);
   void login(const std::string& form);
   void timeline(const std::string& game, const std::string& subject);
   void respond(http::status status, std::string content_type, std::string body,
@@ -53,13 +54,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<ServerContext> context_;
   bool keep_alive_ = false;
   std::shared_ptr<http::response<http::string_body>> response_;
+  ConnectionLimits::Lease lease_;  // this TCP connection's place
 };
 
 // One Socket.IO client over WebSocket (Engine.IO v4): framing, pings, rate limit, a bounded
-// outbound queue; commands go to the pipeline, relays to the dispatcher.
+// outbound queue; commands go to the pipeline, relays straight to the partners' sockets.
 class WsSession : public Outbound, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context);
+  // Keeps the TCP connection's place and the participant's seat for as long as the socket lives.
+  void hold(ConnectionLimits::Lease connection, ConnectionLimits::Lease seat);
   void run(http::request<http::string_body> upgrade);
   void send(std::string frame) override;
   void close_after_send(bool going_away) override;
@@ -68,9 +72,17 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void handle_frame(std::string_view text);
+  void handle_text(std::string_view text);
+  void handle_binary();
   void handle_event(std::string_view payload, std::optional<std::int64_t> ack);
   void submit(CommandBody body, std::optional<std::int64_t> ack);
+  // Every inbound frame counts against the rate limit; false when this one is over it.
+  bool admit_frame();
+  // A rejection the socket itself finds: journaled while this second's budget lasts.
+  void reject(cmd::Malformed rejection, std::optional<std::int64_t> ack);
+  // The frame broke the Engine.IO/Socket.IO framing: journal it (once per socket) and close,
+  // as the specs require.
+  void violate_protocol(std::string why);
   // The route of this socket's relays into `game`, looked up again only when the registry
   // changed since (nullptr: this socket holds no seat in it).
   struct CachedRoute {
@@ -81,14 +93,22 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   };
   const CachedRoute* route_to(GameId game);
   void relay(const Relay& message);
-  bool within_rate_limit();
   void queue(std::string frame);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void arm_ping(std::chrono::steady_clock::duration after);
   void on_ping_timer(beast::error_code ec);
+  void close_with(websocket::close_code code);
   // The socket is gone: tell the engine once, and drop it from the registry.
   void finish();
+
+  // Per-second counters of what this socket sent and was refused.
+  struct Window {
+    std::int64_t second = 0;
+    int frames = 0;
+    int rejections = 0;
+  };
+  Window& this_second();
 
   websocket::stream<StrandSocket> ws_;
   beast::flat_buffer buffer_;
@@ -97,6 +117,8 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   std::string sid_;
   std::string subject_;  // the subject this socket registered as
   bool namespace_connected_ = false;
+  bool violated_ = false;            // a framing violation was seen: nothing more is read
+  std::size_t attachments_due_ = 0;  // binary frames announced by the last binary event header
   std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
   bool writing_ = false;
@@ -104,11 +126,14 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   websocket::close_code close_code_ = websocket::close_code::normal;
   bool finished_ = false;
   net::steady_timer ping_timer_;
+  std::chrono::steady_clock::time_point opened_;
   std::chrono::steady_clock::time_point ping_sent_;
   bool awaiting_pong_ = false;
   std::optional<CachedRoute> route_;
-  std::int64_t rate_window_ = 0;
-  int rate_count_ = 0;
+  Window window_;
+  ConnectionLimits::Lease connection_lease_, seat_lease_;
+  std::int64_t flooded_since_ = -1;  // first second of a run of seconds over the rate limit
+  std::int64_t last_flooded_ = -1;
 };
 
 }  // namespace cohort

@@ -31,6 +31,13 @@ std::string json_string(std::string_view raw) {
   return out;
 }
 
+// A first look only: `[` then something other than `]`. The JSON parser checks the rest.
+bool is_non_empty_array(std::string_view text) {
+  if (text.empty() || text.front() != '[') return false;
+  auto next = text.find_first_not_of(" \t\r\n", 1);
+  return next != std::string_view::npos && text[next] != ']';
+}
+
 std::string nsp_prefix(std::string_view nsp) { return nsp == "/" ? std::string() : std::string(nsp) + ","; }
 
 }  // namespace
@@ -59,7 +66,15 @@ InboundFrame parse_frame(std::string_view text) {
     default: return invalid("unknown Socket.IO packet type");
   }
   rest.remove_prefix(1);
-  if (frame.kind == FrameKind::binary) return frame;  // attachments are not served
+  if (frame.kind == FrameKind::binary) {  // "45<attachments>-": the count, then as an event
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 6 || digits >= rest.size() || rest[digits] != '-') {
+      return invalid("binary packet without its attachment count");
+    }
+    std::from_chars(rest.data(), rest.data() + digits, frame.attachments);
+    rest.remove_prefix(digits + 1);
+  }
   if (!rest.empty() && rest[0] == '/') {
     auto comma = rest.find(',');
     if (comma == std::string_view::npos) {
@@ -80,9 +95,8 @@ InboundFrame parse_frame(std::string_view text) {
     rest.remove_prefix(digits);
   }
   frame.payload = rest;
-  if ((frame.kind == FrameKind::event || frame.kind == FrameKind::ack) && (rest.empty() || rest[0] != '[')) {
-    return invalid("event without a JSON array");
-  }
+  bool carries_array = frame.kind == FrameKind::event || frame.kind == FrameKind::ack || frame.kind == FrameKind::binary;
+  if (carries_array && !is_non_empty_array(rest)) return invalid("the payload is not a non-empty JSON array");
   return frame;
 }
 

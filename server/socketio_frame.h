@@ -1,6 +1,9 @@
 #pragma once
 // Engine.IO v4 / Socket.IO v5 text frames over WebSocket, server side. Parsing never throws:
-// any frame it cannot read comes back as `invalid` with the reason.
+// any frame that breaks the framing comes back as `invalid` with the reason, and the specs
+// require the connection to close: an unknown packet type, an event or ack whose payload is
+// not a non-empty JSON array, an ack id that is not a number, a binary header without its
+// attachment count. Whether the array's content is JSON the server can use is decided later.
 //
 //   Engine.IO: 0 open, 1 close, 2 ping, 3 pong, 4 message, 5 upgrade, 6 noop
 //   Socket.IO (inside 4): 0 connect, 1 disconnect, 2 event, 3 ack, 4 connect_error,
@@ -16,6 +19,7 @@ enum class FrameKind { ping, pong, close, noop, upgrade, connect, disconnect, ev
 
 struct InboundFrame {
   FrameKind kind = FrameKind::invalid;
+  std::size_t attachments = 0;  // binary: how many binary frames follow the header
   std::string_view nsp = "/";
   std::optional<std::int64_t> ack_id;
   std::string_view payload;  // the JSON after the header ("" when none)

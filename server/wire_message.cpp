@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "engine/vocabulary/json_nesting.h"
+
 namespace cohort {
 namespace {
 
@@ -155,9 +157,13 @@ WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_mess
   if (static_cast<std::int64_t>(array_json.size()) > max_message_bytes) {
     return malformed("too_large", "message exceeds " + std::to_string(max_message_bytes) + " bytes");
   }
+  if (json_nesting(array_json) > kMaxJsonNesting) {
+    return malformed("bad_payload", "JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+  }
   rapidjson::Document doc;
-  doc.Parse(array_json.data(), array_json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(array_json.data(), array_json.size());
   if (doc.HasParseError() || !doc.IsArray() || doc.Empty() || !doc[0].IsString()) {
+    out.breaks_framing = true;
     return malformed("bad_payload", "an event is a JSON array [name, payload]");
   }
   out.event.assign(doc[0].GetString(), std::min<std::size_t>(doc[0].GetStringLength(), 64));

@@ -26,6 +26,9 @@ struct WireMessage {
   std::string event;       // the wire name, "" when it could not be read
   std::string subject_id;  // register_subject: the subject asked for
   std::variant<CommandBody, Relay> content;
+  // The array is not JSON, or its first element is not an event name: the Socket.IO framing
+  // itself is broken, and the connection must close (content says why, as a Malformed).
+  bool breaks_framing = false;
 };
 
 WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes);

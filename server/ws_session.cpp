@@ -15,6 +15,9 @@ namespace {
 constexpr std::size_t kMaxQueuedFrames = 4096;
 // Bytes: 16 MiB, or four of the largest messages when the config allows larger ones.
 constexpr std::size_t kMinQueuedBytes = 16 * 1024 * 1024;
+// Seconds in a row over the rate limit before a socket is closed.
+constexpr std::int64_t kFloodSeconds = 3;
+constexpr std::string_view kErrorFramePrefix = "42[\"error\"";
 
 std::string random_hex(std::size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -39,6 +42,11 @@ WsSession::WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> conte
       sid_(random_hex(10)),
       ping_timer_(ws_.get_executor()) {}
 
+void WsSession::hold(ConnectionLimits::Lease connection, ConnectionLimits::Lease seat) {
+  connection_lease_ = std::move(connection);
+  seat_lease_ = std::move(seat);
+}
+
 void WsSession::run(http::request<http::string_body> upgrade) {
   // A handshake deadline, but no WebSocket idle timer: Engine.IO's ping/pong already closes a
   // silent peer, and re-arming that timer on every frame read cost a timer-queue lock each.
@@ -59,8 +67,8 @@ void WsSession::on_accept(beast::error_code ec) {
   });
   const auto& server = context_->config.server;
   queue(sio::open_packet(sid_, server.ping_interval_ms, server.ping_timeout_ms, server.max_message_bytes));
-  ping_sent_ = std::chrono::steady_clock::now();  // the first ping goes one interval after the open
-  arm_ping(std::chrono::milliseconds(server.ping_interval_ms));
+  opened_ = ping_sent_ = std::chrono::steady_clock::now();  // the first ping goes one interval after the open
+  arm_ping(std::min(std::chrono::milliseconds(server.ping_interval_ms), std::chrono::milliseconds(server.connect_timeout_ms)));
   do_read();
 }
 
@@ -73,68 +81,126 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
-  if (!ws_.got_text()) {
-    submit(cmd::Malformed{"", "bad_payload", "binary frames are not supported"}, std::nullopt);
-  } else {
-    std::string text = beast::buffers_to_string(buffer_.data());
-    handle_frame(text);
+  if (admit_frame()) {
+    if (ws_.got_text()) {
+      std::string text = beast::buffers_to_string(buffer_.data());
+      handle_text(text);
+    } else {
+      handle_binary();
+    }
   }
   buffer_.consume(buffer_.size());
-  if (!finished_) do_read();
+  if (!finished_ && !violated_) do_read();
 }
 
-void WsSession::handle_frame(std::string_view text) {
+WsSession::Window& WsSession::this_second() {
+  auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (second != window_.second) window_ = Window{second, 0, 0};
+  return window_;
+}
+
+// Every frame counts, whatever its kind: pings, binary frames and frames before the namespace
+// connect included. The first frame over the limit in a second is journaled as rate_limited;
+// a socket over the limit for kFloodSeconds seconds in a row is closed.
+bool WsSession::admit_frame() {
+  Window& window = this_second();
+  int limit = context_->config.server.rate_limit_per_s;
+  if (++window.frames <= limit) return true;
+  if (window.frames == limit + 1) {
+    if (last_flooded_ != window.second - 1) flooded_since_ = window.second;
+    last_flooded_ = window.second;
+    if (window.second - flooded_since_ + 1 >= kFloodSeconds) {
+      json_log::limited("flood_closed", {{"conn", std::to_string(conn_)}, {"subject", subject_}});
+      reject(cmd::Malformed{"", "rate_limited", "over " + std::to_string(limit) + " messages a second for " +
+                                                    std::to_string(kFloodSeconds) + " seconds; the connection is closed"},
+             std::nullopt);
+      violated_ = true;  // nothing more is read
+      close_with(websocket::close_code::policy_error);
+      return false;
+    }
+    reject(cmd::Malformed{"", "rate_limited",
+                          "more than " + std::to_string(limit) + " messages in a second; the excess is dropped"},
+           std::nullopt);
+  }
+  return false;
+}
+
+void WsSession::reject(cmd::Malformed rejection, std::optional<std::int64_t> ack) {
+  if (++this_second().rejections > context_->config.server.rejections_per_s) {
+    context_->core.metrics().unjournaled_rejection();
+    return;
+  }
+  submit(std::move(rejection), ack);
+}
+
+void WsSession::violate_protocol(std::string why) {
+  if (violated_) return;
+  violated_ = true;
+  json_log::limited("protocol_violation", {{"conn", std::to_string(conn_)}, {"subject", subject_}, {"why", why}});
+  // Journaled whatever the budget: at most once per socket.
+  submit(cmd::Malformed{"", "bad_payload", why + "; the connection is closed"}, std::nullopt);
+  close_with(websocket::close_code::protocol_error);
+}
+
+void WsSession::close_with(websocket::close_code code) {
+  close_when_sent_ = true;
+  close_code_ = code;
+  if (!writing_) do_write();
+}
+
+// Binary frames are only the attachments a binary event header announced.
+void WsSession::handle_binary() {
+  if (attachments_due_ == 0) {
+    violate_protocol("a binary frame that no binary event announced");
+    return;
+  }
+  --attachments_due_;
+}
+
+void WsSession::handle_text(std::string_view text) {
+  if (attachments_due_ > 0) {
+    violate_protocol("a text frame where a binary attachment was due");
+    return;
+  }
   sio::InboundFrame frame = sio::parse_frame(text);
   switch (frame.kind) {
+    case sio::FrameKind::invalid: violate_protocol(std::string(frame.error)); return;
     case sio::FrameKind::pong: awaiting_pong_ = false; return;
     case sio::FrameKind::ping: queue("3"); return;
     case sio::FrameKind::noop:
-    case sio::FrameKind::upgrade:
-    case sio::FrameKind::ack: return;  // the server asks clients for no acks
-    case sio::FrameKind::close:
-    case sio::FrameKind::disconnect:
-      close_when_sent_ = true;
-      if (!writing_) do_write();
-      return;
+    case sio::FrameKind::upgrade: return;
+    case sio::FrameKind::close: close_with(websocket::close_code::normal); return;
+    default: break;
+  }
+  // Socket.IO packets from here on; the first must be the namespace connect.
+  if (!namespace_connected_ && frame.kind != sio::FrameKind::connect) {
+    violate_protocol("the first Socket.IO packet must be CONNECT");
+    return;
+  }
+  switch (frame.kind) {
     case sio::FrameKind::connect:
       if (frame.nsp != "/") {
-        queue(sio::connect_error(frame.nsp, "only the default namespace is served"));
+        queue(sio::connect_error(frame.nsp, "Invalid namespace"));
         return;
       }
       namespace_connected_ = true;
       queue(sio::connect_reply(frame.nsp, sid_ + "-io"));
       return;
+    case sio::FrameKind::disconnect: close_with(websocket::close_code::normal); return;
+    case sio::FrameKind::ack: return;  // the server asks clients for no acks
     case sio::FrameKind::binary:
-      submit(cmd::Malformed{"", "bad_payload", "binary attachments are not supported"}, std::nullopt);
-      return;
-    case sio::FrameKind::invalid:
-      submit(cmd::Malformed{"", "bad_payload", std::string(frame.error)}, std::nullopt);
+      attachments_due_ = frame.attachments;
+      reject(cmd::Malformed{"", "bad_payload", "binary attachments are not supported"}, frame.ack_id);
       return;
     case sio::FrameKind::event:
-      if (!namespace_connected_ || frame.nsp != "/") {
-        submit(cmd::Malformed{"", "bad_payload", "connect to the default namespace first"}, frame.ack_id);
+      if (frame.nsp != "/") {
+        reject(cmd::Malformed{"", "bad_payload", "only the default namespace is served"}, frame.ack_id);
         return;
       }
-      if (within_rate_limit()) handle_event(frame.payload, frame.ack_id);
+      handle_event(frame.payload, frame.ack_id);
       return;
+    default: return;
   }
-}
-
-bool WsSession::within_rate_limit() {
-  auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (second != rate_window_) {
-    rate_window_ = second;
-    rate_count_ = 0;
-  }
-  ++rate_count_;
-  if (rate_count_ <= context_->config.server.rate_limit_per_s) return true;
-  if (rate_count_ == context_->config.server.rate_limit_per_s + 1) {  // once per window: the rest is dropped quietly
-    submit(cmd::Malformed{"", "rate_limited",
-                          "more than " + std::to_string(context_->config.server.rate_limit_per_s) +
-                              " messages in a second; the excess is dropped"},
-           std::nullopt);
-  }
-  return false;
 }
 
 const WsSession::CachedRoute* WsSession::route_to(GameId game) {
@@ -183,15 +249,28 @@ void WsSession::relay(const Relay& message) {
 
 void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack) {
   WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes);
+  if (message.breaks_framing) {
+    violate_protocol(std::get<cmd::Malformed>(std::get<CommandBody>(message.content)).message);
+    return;
+  }
   if (const auto* relay_message = std::get_if<Relay>(&message.content)) {
     relay(*relay_message);
     return;
   }
   CommandBody body = std::move(std::get<CommandBody>(message.content));
+  if (auto* malformed = std::get_if<cmd::Malformed>(&body)) {
+    reject(std::move(*malformed), ack);
+    return;
+  }
+  // Past this second's budget of rejections, commands wait for the next second: a client that
+  // is being refused at this rate cannot grow the log faster.
+  if (this_second().rejections >= context_->config.server.rejections_per_s) {
+    context_->core.metrics().unjournaled_rejection();
+    return;
+  }
   if (auto* registration = std::get_if<cmd::RegisterSubject>(&body)) {
     if (!subject_.empty() && subject_ != message.subject_id) {
-      submit(cmd::Malformed{"register_subject", "invalid_state", "this socket is registered as " + subject_},
-             ack);
+      reject(cmd::Malformed{"register_subject", "invalid_state", "this socket is registered as " + subject_}, ack);
       return;
     }
     subject_ = message.subject_id;
@@ -201,7 +280,12 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
 }
 
 void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack) {
-  context_->core.pipeline().submit(Command{0, subject_, conn_, ack, std::move(body)});
+  std::string event(command_name(body));
+  auto offered = context_->core.pipeline().offer(Command{0, subject_, conn_, ack, std::move(body)});
+  if (offered != Pipeline::Offer::refused) return;
+  JsonObject error;
+  error.str("code", "overloaded").str("message", "the server is overloaded; the message was dropped").str("event", event);
+  queue(sio::event_frame("error", error.text()));
 }
 
 void WsSession::send(std::string frame) {
@@ -220,6 +304,7 @@ void WsSession::close_after_send(bool going_away) {
 
 void WsSession::queue(std::string frame) {
   if (finished_) return;
+  if (frame.starts_with(kErrorFramePrefix)) ++this_second().rejections;  // the engine refused a command
   std::size_t max_bytes =
       std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));
   if (outbox_.size() >= kMaxQueuedFrames || outbox_bytes_ + frame.size() > max_bytes) {
@@ -273,12 +358,19 @@ void WsSession::on_ping_timer(beast::error_code ec) {
     finish();
     return;
   }
+  auto connect_deadline = opened_ + std::chrono::milliseconds(server.connect_timeout_ms);
+  if (!namespace_connected_ && now >= connect_deadline) {  // as socket.io's connectTimeout
+    json_log::limited("connect_timeout", {{"conn", std::to_string(conn_)}});
+    finish();
+    return;
+  }
   if (!awaiting_pong_ && now >= ping_sent_ + interval) {
     queue(std::string(sio::kPing));
     ping_sent_ = now;
     awaiting_pong_ = true;
   }
   auto next = awaiting_pong_ ? ping_sent_ + timeout : ping_sent_ + interval;
+  if (!namespace_connected_) next = std::min(next, connect_deadline);
   arm_ping(std::max(next - now, std::chrono::steady_clock::duration(std::chrono::milliseconds(1))));
 }
 
@@ -291,7 +383,9 @@ void WsSession::finish() {
   beast::error_code ignored;
   ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
   ws_.next_layer().close(ignored);
-  if (!context_->stopping && !subject_.empty()) submit(cmd::Disconnect{}, std::nullopt);
+  if (!context_->stopping && !subject_.empty()) {  // never refused: a lost disconnect would keep the subject "connected"
+    context_->core.pipeline().submit(Command{0, subject_, conn_, std::nullopt, cmd::Disconnect{}});
+  }
   net::post(context_->core.dispatcher(), [context = context_, conn = conn_] {
     context->core.registry().remove_socket(conn);
     context->core.metrics().connections(context->core.registry().socket_count());

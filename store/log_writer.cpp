@@ -107,7 +107,10 @@ std::string LogWriter::failure() const {
 
 void LogWriter::enqueue(std::vector<Pending> items) {
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // Backpressure: a writer this far behind holds its producer (the engine thread) until the
+    // disk catches up, and the engine's own bounded queue then refuses clients.
+    room_.wait(lock, [&] { return queue_.size() < kMaxPendingRequests || stopping_; });
     if (queue_.empty()) {
       queue_ = std::move(items);
     } else {
@@ -126,6 +129,7 @@ void LogWriter::run() {
       if (queue_.empty()) return;  // stopping, and everything is committed
       batch.swap(queue_);
     }
+    room_.notify_all();
     commit(batch);
     batch.clear();
   }

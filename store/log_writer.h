@@ -61,7 +61,11 @@ class LogWriter {
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
 
+  // Requests waiting for a commit before append() blocks its caller until the writer catches up.
+  static constexpr std::size_t kMaxPendingRequests = 65536;
+
   // `done` runs on the writer thread once the request's transaction has committed or failed.
+  // REQUIRES: not called from a `done` callback (it may wait for the writer thread).
   // A failed commit is latched, as LevelDB latches a background error: every later request
   // fails with the same error and nothing more is written, so no position is ever reused and
   // nothing decided after the failure reaches the log.
@@ -92,6 +96,7 @@ class LogWriter {
   std::unique_ptr<Connection> connection_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable room_;  // the queue fell below kMaxPendingRequests
   std::vector<Pending> queue_;
   bool stopping_ = false;
   Seq last_committed_ = 0;  // guarded by mutex_

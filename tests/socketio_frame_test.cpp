@@ -41,13 +41,25 @@ TEST_CASE("Socket.IO events and acks") {
   CHECK(ack.ack_id == 5);
 }
 
-TEST_CASE("frames that cannot be read are invalid with a reason, binary is recognised") {
+TEST_CASE("frames that break the framing are invalid with a reason, binary headers are read") {
+  CHECK(parse_frame("").error == "empty frame");
+  CHECK(parse_frame("7").error == "unknown Engine.IO packet type");
   CHECK(parse_frame("4").error == "message without a Socket.IO packet");
   CHECK(parse_frame("49").error == "unknown Socket.IO packet type");
-  CHECK(parse_frame("42").error == "event without a JSON array");
-  CHECK(parse_frame("42{}").error == "event without a JSON array");
-  CHECK(parse_frame("4299999999999999999999[]").error == "ack id out of range");
-  CHECK(parse_frame(R"(451-["x",{"_placeholder":true,"num":0}])").kind == FrameKind::binary);
+  CHECK(parse_frame("4abc").error == "unknown Socket.IO packet type");
+  for (const char* not_an_array : {"42", "42{}", "42[]", "42[ \n]", "42\"x\"", "43"}) {
+    INFO(not_an_array);
+    CHECK(parse_frame(not_an_array).error == "the payload is not a non-empty JSON array");
+  }
+  CHECK(parse_frame(R"(42abc["message-with-ack",1])").kind == FrameKind::invalid);  // an ack id that is not a number
+  CHECK(parse_frame("4299999999999999999999[1]").error == "ack id out of range");
+  auto binary = parse_frame(R"(452-7["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
+  CHECK(binary.kind == FrameKind::binary);
+  CHECK(binary.attachments == 2);
+  CHECK(binary.ack_id == 7);
+  CHECK(parse_frame(R"(45["x"])").error == "binary packet without its attachment count");
+  CHECK(parse_frame(R"(451["x"])").error == "binary packet without its attachment count");
+  CHECK(parse_frame("451-").error == "the payload is not a non-empty JSON array");
 }
 
 TEST_CASE("outbound frames") {

@@ -19,11 +19,13 @@ Millis wall_clock_ms() {
 
 }  // namespace
 
-Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every)
+Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every,
+                   std::size_t max_queued)
     : engine_(std::move(engine)),
       writer_(writer),
       metrics_(metrics),
       hooks_(std::move(hooks)),
+      max_queued_(max_queued),
       snapshot_every_(snapshot_every),
       snapshot_seq_(engine_.projections().last_seq) {
   thread_ = std::thread([this] { run(); });
@@ -38,6 +40,25 @@ void Pipeline::submit(Command command) {
     queue_.emplace_back(std::move(command));
   }
   wake_.notify_one();
+}
+
+Pipeline::Offer Pipeline::offer(Command command) {
+  Offer outcome = Offer::queued;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return Offer::refused;
+    if (queue_.size() >= max_queued_) {
+      auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      if (second == overload_journaled_second_) return Offer::refused;
+      overload_journaled_second_ = second;  // this one refusal goes on record
+      command.body = cmd::Malformed{std::string(command_name(command.body)), "overloaded",
+                                    "the server is overloaded; the message was dropped"};
+      outcome = Offer::refused_on_record;
+    }
+    queue_.emplace_back(std::move(command));
+  }
+  wake_.notify_one();
+  return outcome;
 }
 
 bool Pipeline::query(std::function<void(const Engine&)> read) {

@@ -4,6 +4,7 @@
 // (DESIGN.md rule 4).
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -32,13 +33,20 @@ class Pipeline {
 
   // Every `snapshot_every` records a snapshot of the projections goes to the log.
   // REQUIRES: `writer` and `metrics` outlive the pipeline.
-  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every);
+  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every,
+           std::size_t max_queued = SIZE_MAX);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // Any thread. The command's `at` is set when the engine takes it.
+  // Any thread. The command's `at` is set when the engine takes it. Always queued: for the
+  // server's own commands (timers, disconnects), which must never be lost.
   void submit(Command command);
+  // Any thread: a client's command, queued unless `max_queued` commands already wait. The
+  // first refusal of each second is itself journaled, as an `overloaded` rejection the engine
+  // answers; the others are the caller's to answer.
+  enum class Offer { queued, refused_on_record, refused };
+  Offer offer(Command command);
   // Runs `read` on the engine thread, between commands, with the engine as it stands. False
   // (and `read` never runs) once the pipeline is stopping.
   bool query(std::function<void(const Engine&)> read);
@@ -67,6 +75,8 @@ class Pipeline {
   std::condition_variable wake_;
   std::deque<Item> queue_;     // guarded by mutex_
   bool stopping_ = false;      // guarded by mutex_
+  std::int64_t overload_journaled_second_ = -1;  // guarded by mutex_
+  const std::size_t max_queued_;
   std::atomic<bool> failed_{false};
   // Engine thread only from here on.
   Millis last_at_ = 0;
