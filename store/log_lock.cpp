@@ -32,7 +32,9 @@ void write_pid(int fd) {
 }  // namespace
 
 LogLock::LogLock(const std::string& log_path) {
-  std::string lock_path = std::filesystem::weakly_canonical(log_path).string() + ".lock";
+  std::error_code unresolved;  // then the path as given: open() below says what is wrong with it
+  auto real_path = std::filesystem::weakly_canonical(log_path, unresolved);
+  std::string lock_path = (unresolved ? log_path : real_path.string()) + ".lock";
   fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw StoreError("cannot open " + lock_path + " to lock the log (" + std::strerror(errno) + ")");
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
