@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/core/outbound.h"
+#include "server/core/resume_tokens.h"
 #include "server/server_context.h"
 
 namespace cohort {
@@ -42,7 +43,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(http::request<http::string_body>&& request);
   void upgrade(http::request<http::string_body>&& request);
-  void login(const std::string& form);
+  void login(const std::string& form, const std::string& address);
   void timeline(const std::string& game, const std::string& subject);
   void respond(http::status status, std::string content_type, std::string body,
                std::initializer_list<std::pair<http::field, std::string>> headers = {});
@@ -66,6 +67,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void hold(ConnectionLimits::Lease connection, ConnectionLimits::Lease seat);
   void run(http::request<http::string_body> upgrade);
   void send(std::string frame) override;
+  void send_registered(std::string args, std::string token_hash) override;
   void close_after_send(bool going_away) override;
 
  private:
@@ -78,7 +80,6 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void submit(CommandBody body, std::optional<std::int64_t> ack);
   // Every inbound frame counts against the rate limit; false when this one is over it.
   bool admit_frame();
-  // A rejection the socket itself finds: journaled while this second's budget lasts.
   void reject(cmd::Malformed rejection, std::optional<std::int64_t> ack);
   // The frame broke the Engine.IO/Socket.IO framing: journal it (once per socket) and close,
   // as the specs require.
@@ -102,11 +103,10 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   // The socket is gone: tell the engine once, and drop it from the registry.
   void finish();
 
-  // Per-second counters of what this socket sent and was refused.
+  // What this socket sent in the current second.
   struct Window {
     std::int64_t second = 0;
     int frames = 0;
-    int rejections = 0;
   };
   Window& this_second();
 
@@ -116,6 +116,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   ConnId conn_;
   std::string sid_;
   std::string subject_;  // the subject this socket registered as
+  ResumeTokens resume_tokens_;  // the plain tokens this socket drew or was shown, by hash
   bool namespace_connected_ = false;
   bool violated_ = false;            // a framing violation was seen: nothing more is read
   std::size_t attachments_due_ = 0;  // binary frames announced by the last binary event header

@@ -1,8 +1,8 @@
 #include <algorithm>
-#include <random>
 
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
+#include "server/secrets.h"
 #include "server/sessions.h"
 #include "server/socketio_frame.h"
 #include "server/wire_message.h"
@@ -17,21 +17,6 @@ constexpr std::size_t kMaxQueuedFrames = 4096;
 constexpr std::size_t kMinQueuedBytes = 16 * 1024 * 1024;
 // Seconds in a row over the rate limit before a socket is closed.
 constexpr std::int64_t kFloodSeconds = 3;
-constexpr std::string_view kErrorFramePrefix = "42[\"error\"";
-
-std::string random_hex(std::size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device device;  // the OS's entropy: tokens must not be guessable
-  std::string out;
-  while (out.size() < bytes * 2) {
-    unsigned int word = device();
-    for (int i = 0; i < 4 && out.size() < bytes * 2; ++i, word >>= 8) {
-      out.push_back(kHex[(word >> 4) & 15]);
-      out.push_back(kHex[word & 15]);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -95,7 +80,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 
 WsSession::Window& WsSession::this_second() {
   auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (second != window_.second) window_ = Window{second, 0, 0};
+  if (second != window_.second) window_ = Window{second, 0};
   return window_;
 }
 
@@ -125,13 +110,9 @@ bool WsSession::admit_frame() {
   return false;
 }
 
-void WsSession::reject(cmd::Malformed rejection, std::optional<std::int64_t> ack) {
-  if (++this_second().rejections > context_->config.server.rejections_per_s) {
-    context_->core.metrics().unjournaled_rejection();
-    return;
-  }
-  submit(std::move(rejection), ack);
-}
+// A rejection the socket finds itself goes to the engine like any command: it is journaled
+// within the socket's budget of rejections (Pipeline::offer).
+void WsSession::reject(cmd::Malformed rejection, std::optional<std::int64_t> ack) { submit(std::move(rejection), ack); }
 
 void WsSession::violate_protocol(std::string why) {
   if (violated_) return;
@@ -262,19 +243,13 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
     reject(std::move(*malformed), ack);
     return;
   }
-  // Past this second's budget of rejections, commands wait for the next second: a client that
-  // is being refused at this rate cannot grow the log faster.
-  if (this_second().rejections >= context_->config.server.rejections_per_s) {
-    context_->core.metrics().unjournaled_rejection();
-    return;
-  }
   if (auto* registration = std::get_if<cmd::RegisterSubject>(&body)) {
     if (!subject_.empty() && subject_ != message.subject_id) {
       reject(cmd::Malformed{"register_subject", "invalid_state", "this socket is registered as " + subject_}, ack);
       return;
     }
     subject_ = message.subject_id;
-    registration->issued_token = random_hex(16);
+    *registration = resume_tokens_.registration(std::move(message.resume_token));
   }
   submit(std::move(body), ack);
 }
@@ -294,6 +269,12 @@ void WsSession::send(std::string frame) {
   });
 }
 
+void WsSession::send_registered(std::string args, std::string token_hash) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), args = std::move(args), hash = std::move(token_hash)] {
+    self->queue(sio::event_frame("registered", self->resume_tokens_.registered_args(args, hash)));
+  });
+}
+
 void WsSession::close_after_send(bool going_away) {
   net::post(ws_.get_executor(), [self = shared_from_this(), going_away] {
     self->close_when_sent_ = true;
@@ -304,7 +285,6 @@ void WsSession::close_after_send(bool going_away) {
 
 void WsSession::queue(std::string frame) {
   if (finished_) return;
-  if (frame.starts_with(kErrorFramePrefix)) ++this_second().rejections;  // the engine refused a command
   std::size_t max_bytes =
       std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));
   if (outbox_.size() >= kMaxQueuedFrames || outbox_bytes_ + frame.size() > max_bytes) {

@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <future>
 #include <thread>
 
 #include "projections/routing_table.h"
@@ -244,4 +245,64 @@ TEST_CASE("core: after a restart the earliest deadline of the state is armed, at
   CHECK(live.core().registry().routing().rooms.count(game) == 0);
   SessionMap after = state_from_log(config.server.db, std::make_shared<const Experiment>(config.experiment));
   CHECK(after.games.count(game) == 0);
+}
+
+TEST_CASE("core: a full engine queue refuses clients, and puts one refusal a second on record", "[core]") {
+  TempDir dir;
+  Config config = config_for(dir, instant_game());
+  config.server.max_queued_commands = 100;
+  LiveCore live(config);
+  auto frank = live.connect();
+  live.register_subject(*frank, "frank");
+  REQUIRE(frank->wait_for("activate_scene"));
+  std::promise<void> release, entered;
+  std::shared_future<void> released = release.get_future().share();
+  live.core().pipeline().query([released, &entered](const Engine&) {  // the engine is busy
+    entered.set_value();
+    released.wait();
+  });
+  entered.get_future().wait();
+  auto offer = [&] { return live.core().pipeline().offer(Command{0, "frank", frank->conn(), std::nullopt, cmd::Ping{5, std::nullopt}}); };
+  for (int i = 0; i < 100; ++i) REQUIRE(offer() == Pipeline::Offer::queued);
+  CHECK(offer() == Pipeline::Offer::refused_on_record);
+  CHECK(offer() == Pipeline::Offer::refused);
+  // The server's own commands are never refused.
+  live.core().pipeline().submit(Command{0, "", kNoConn, std::nullopt, cmd::Timer{}});
+  release.set_value();
+  live.settle();
+  int overloaded = 0, pings = 0;
+  LogReader reader(config.server.db);
+  for (const Record& record : reader.read(1, 100000)) {
+    if (record.type == "command_rejected" && record.payload.find("code=overloaded") != std::string::npos) ++overloaded;
+    if (record.type == "ping") ++pings;
+  }
+  CHECK(overloaded == 1);
+  CHECK(pings == 100);
+  CHECK(frank->wait_for("overloaded"));
+}
+
+TEST_CASE("core: a client's rejections are journaled up to its budget a second", "[core]") {
+  TempDir dir;
+  Config config = config_for(dir, instant_game());
+  config.server.rejections_per_s = 5;
+  LiveCore live(config);
+  auto grace = live.connect();
+  live.register_subject(*grace, "grace");
+  REQUIRE(grace->wait_for("activate_scene"));
+  live.settle();
+  for (int i = 0; i < 50; ++i) {  // leave_game while idle: each one refused
+    live.core().pipeline().offer(Command{0, "grace", grace->conn(), std::nullopt, cmd::LeaveGame{}});
+  }
+  live.settle();
+  int rejected = 0;
+  LogReader reader(config.server.db);
+  for (const Record& record : reader.read(1, 100000)) rejected += record.type == "command_rejected";
+  CHECK(rejected >= 5);
+  CHECK(rejected <= 10);  // 5, or 10 if the burst straddled a second
+  CHECK(live.core().metrics().text().find("cohort_rejections_unjournaled_total " + std::to_string(50 - rejected)) !=
+        std::string::npos);
+  // The budget is per socket: another client is not held by grace's.
+  auto hugo = live.connect();
+  live.register_subject(*hugo, "hugo");
+  CHECK(hugo->wait_for("activate_scene"));
 }

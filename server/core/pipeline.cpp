@@ -20,12 +20,12 @@ Millis wall_clock_ms() {
 }  // namespace
 
 Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every,
-                   std::size_t max_queued)
+                   Bounds bounds)
     : engine_(std::move(engine)),
       writer_(writer),
       metrics_(metrics),
       hooks_(std::move(hooks)),
-      max_queued_(max_queued),
+      bounds_(bounds),
       snapshot_every_(snapshot_every),
       snapshot_seq_(engine_.projections().last_seq) {
   thread_ = std::thread([this] { run(); });
@@ -47,7 +47,7 @@ Pipeline::Offer Pipeline::offer(Command command) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return Offer::refused;
-    if (queue_.size() >= max_queued_) {
+    if (queue_.size() >= bounds_.max_queued) {
       auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
       if (second == overload_journaled_second_) return Offer::refused;
       overload_journaled_second_ = second;  // this one refusal goes on record
@@ -55,7 +55,7 @@ Pipeline::Offer Pipeline::offer(Command command) {
                                     "the server is overloaded; the message was dropped"};
       outcome = Offer::refused_on_record;
     }
-    queue_.emplace_back(std::move(command));
+    queue_.emplace_back(ClientCommand{std::move(command)});
   }
   wake_.notify_one();
   return outcome;
@@ -98,16 +98,38 @@ void Pipeline::run() {
       item = std::move(queue_.front());
       queue_.pop_front();
     }
+    // After a failed commit the state is ahead of the log: nothing more is decided from it.
     if (auto* command = std::get_if<Command>(&item)) {
-      // After a failed commit the state is ahead of the log: nothing more is decided from it.
       if (!failed()) execute(std::move(*command));
+    } else if (auto* client = std::get_if<ClientCommand>(&item)) {
+      if (failed()) continue;
+      if (over_rejection_budget(client->command.conn)) {
+        metrics_.unjournaled_rejection();
+        continue;
+      }
+      ConnId conn = client->command.conn;
+      count_rejections(conn, execute(std::move(client->command)));
     } else {
       std::get<std::function<void(const Engine&)>>(item)(engine_);
     }
   }
 }
 
-void Pipeline::execute(Command command) {
+bool Pipeline::over_rejection_budget(ConnId conn) {
+  auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (second != budget_second_) {
+    budget_second_ = second;
+    rejections_this_second_.clear();
+  }
+  auto it = rejections_this_second_.find(conn);
+  return it != rejections_this_second_.end() && it->second >= bounds_.rejections_per_s;
+}
+
+void Pipeline::count_rejections(ConnId conn, int rejections) {
+  if (rejections > 0) rejections_this_second_[conn] += rejections;
+}
+
+int Pipeline::execute(Command command) {
   // Time only moves forward, even if the wall clock steps back.
   last_at_ = std::max(last_at_, wall_clock_ms());
   command.at = last_at_;
@@ -116,23 +138,26 @@ void Pipeline::execute(Command command) {
     if (!due || due->at > command.at) {  // woke early: nothing to journal, wait again
       armed_ = due;
       hooks_.arm_timer(due ? std::optional<Millis>(due->at) : std::nullopt);
-      return;
+      return 0;
     }
   }
   std::size_t violations_before = engine_.projections().audit.violation_count();
   std::vector<Event> events = engine_.execute(command);
-  journal(command, std::move(events), violations_before);
+  int rejections = journal(command, std::move(events), violations_before);
   snapshot_if_due();
   rearm(command);
+  return rejections;
 }
 
-void Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before) {
+int Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before) {
+  int rejections = 0;
   AppendRequest request;
   request.command = to_record(command);
   request.events.reserve(events.size());
   for (const Event& event : events) {
     request.events.push_back(to_record(event));
     if (const auto* rejected = std::get_if<ev::CommandRejected>(&event.body)) {
+      ++rejections;
       metrics_.rejected();
       json_log::limited("command_rejected", {{"code", rejected->code},
                                              {"command", std::string(command_name(command.body))},
@@ -156,6 +181,7 @@ void Pipeline::journal(const Command& command, std::vector<Event> events, std::s
     }
     if (!failed()) hooks_.deliver(std::move(events));
   });
+  return rejections;
 }
 
 void Pipeline::on_commit_failed(const std::string& error) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -18,6 +19,12 @@
 #include "store/log_writer.h"
 
 namespace cohort {
+
+// What the pipeline holds for clients (Pipeline::offer).
+struct PipelineBounds {
+  std::size_t max_queued = SIZE_MAX;  // client commands waiting for the engine
+  int rejections_per_s = INT32_MAX;   // journaled rejections per socket per second
+};
 
 class Pipeline {
  public:
@@ -33,8 +40,8 @@ class Pipeline {
 
   // Every `snapshot_every` records a snapshot of the projections goes to the log.
   // REQUIRES: `writer` and `metrics` outlive the pipeline.
-  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every,
-           std::size_t max_queued = SIZE_MAX);
+  using Bounds = PipelineBounds;
+  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every, Bounds bounds = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -44,7 +51,10 @@ class Pipeline {
   void submit(Command command);
   // Any thread: a client's command, queued unless `max_queued` commands already wait. The
   // first refusal of each second is itself journaled, as an `overloaded` rejection the engine
-  // answers; the others are the caller's to answer.
+  // answers; the others are the caller's to answer. A client's commands are also held to a
+  // budget of journaled rejections: once its socket has had `rejections_per_s` in a second,
+  // its further commands that second are dropped undecided, so that a client being refused
+  // cannot grow the log faster than that.
   enum class Offer { queued, refused_on_record, refused };
   Offer offer(Command command);
   // Runs `read` on the engine thread, between commands, with the engine as it stands. False
@@ -59,10 +69,17 @@ class Pipeline {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
 
  private:
-  using Item = std::variant<Command, std::function<void(const Engine&)>>;
+  struct ClientCommand {
+    Command command;
+  };
+  using Item = std::variant<Command, ClientCommand, std::function<void(const Engine&)>>;
+  // Engine thread: whether the client's budget of rejections this second is spent.
+  bool over_rejection_budget(ConnId conn);
+  void count_rejections(ConnId conn, int rejections);
   void run();
-  void execute(Command command);
-  void journal(const Command& command, std::vector<Event> events, std::size_t violations_before);
+  // Both return how many rejections the command's events hold.
+  int execute(Command command);
+  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before);
   void snapshot_if_due();
   void rearm(const Command& command);
   void on_commit_failed(const std::string& error);
@@ -76,10 +93,12 @@ class Pipeline {
   std::deque<Item> queue_;     // guarded by mutex_
   bool stopping_ = false;      // guarded by mutex_
   std::int64_t overload_journaled_second_ = -1;  // guarded by mutex_
-  const std::size_t max_queued_;
+  const Bounds bounds_;
   std::atomic<bool> failed_{false};
   // Engine thread only from here on.
   Millis last_at_ = 0;
+  std::int64_t budget_second_ = -1;
+  std::unordered_map<ConnId, int> rejections_this_second_;
   std::optional<Deadline> armed_;
   int snapshot_every_;
   Seq snapshot_seq_;

@@ -61,7 +61,8 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
           },
           .arm_timer = [this](std::optional<Millis> at) { timer_.arm(at); },
           .fatal = std::move(on_fatal)},
-      config.server.snapshot_every, static_cast<std::size_t>(config.server.max_queued_commands));
+      config.server.snapshot_every,
+      Pipeline::Bounds{static_cast<std::size_t>(config.server.max_queued_commands), config.server.rejections_per_s});
 
   pipeline_->submit(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{random_nonce()}});
   // Sockets are numbered by this run, so wait until the engine has decided the start.
