@@ -12,7 +12,12 @@ OpenedLog open_log(const std::string& path) {
   opened.reader = std::make_unique<LogReader>(path);
   auto config = opened.reader->meta("config");
   if (!config) throw ConfigError(path + ": the log records no experiment config");
-  opened.experiment = std::make_shared<const Experiment>(parse_config(*config).experiment);
+  try {
+    // A copied log's meta is outside input like any config file: parse_config bounds its depth.
+    opened.experiment = std::make_shared<const Experiment>(parse_config(*config).experiment);
+  } catch (const ConfigError& error) {
+    throw ConfigError(path + ": the recorded " + error.what());
+  }
   return opened;
 }
 

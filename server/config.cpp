@@ -10,6 +10,8 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/vocabulary/json_nesting.h"
+
 namespace cohort {
 namespace {
 
@@ -175,8 +177,17 @@ ServerSettings read_server(const Value& value) {
 }  // namespace
 
 Config parse_config(const std::string& json_text) {
+  // The deepest valid config nests 4 levels, but the text is the researcher's file or, for
+  // cohort-replay, whatever a copied log's meta says: depth is checked before parsing (no
+  // recursion in the check), and the parser is RapidJSON's iterative one, whose stack is on
+  // the heap. Nothing here writes the parsed value back out (`config.json` is the text as
+  // given); a writer that did (`Accept`) would recurse once per level, which this bound keeps
+  // at 64.
+  if (json_nesting(json_text) > kMaxJsonNesting) {
+    throw ConfigError("config: nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+  }
   rapidjson::Document doc;
-  doc.Parse(json_text.c_str(), json_text.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json_text.c_str(), json_text.size());
   if (doc.HasParseError()) {
     throw ConfigError("config: not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                       rapidjson::GetParseError_En(doc.GetParseError()));

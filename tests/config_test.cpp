@@ -103,3 +103,21 @@ TEST_CASE("bad configs are refused with the key's path") {
         "config: scenes[0].type: must be one of game, static");
   CHECK(error_of("[1,2]") == "config: (top level): must be an object");
 }
+
+TEST_CASE("a config nested deeper than 64 levels is refused before it is parsed") {
+  // top object, scenes array, scene object, messages object: 4 levels, then `extra` arrays.
+  auto nested_message = [](std::size_t extra) {
+    return with_scene(R"("human_seats":2,"messages":{"partner_excluded":)" + std::string(extra, '[') +
+                      std::string(extra, ']') + "}");
+  };
+  // No key of the config takes arbitrary JSON: at 64 levels the text is parsed, and the schema
+  // refuses it; at 65 the depth check refuses it first, naming the limit.
+  CHECK(error_of(nested_message(60)) == "config: scenes[0].messages.partner_excluded: must be a string");
+  CHECK(error_of(nested_message(61)) == "config: nested deeper than 64 levels");
+  CHECK(error_of(std::string(200'000, '[') + std::string(200'000, ']')) == "config: nested deeper than 64 levels");
+  CHECK(error_of(std::string(200'000, '{')) == "config: nested deeper than 64 levels");
+  // Brackets inside strings are text, not nesting.
+  Config config = parse_config(with_scene(R"("human_seats":2,"messages":{"partner_excluded":")" +
+                                          std::string(1000, '[') + R"(\"{{{"})"));
+  CHECK(config.experiment.scenes[0].messages.partner_excluded == std::string(1000, '[') + "\"{{{");
+}

@@ -74,6 +74,13 @@ TEST_CASE("a log without a recorded config cannot be opened for replay") {
   CHECK_THROWS_AS(open_log(dir.file("absent.db")), StoreError);
 }
 
+TEST_CASE("a log whose recorded config nests 200,000 levels is refused with the limit, not parsed") {
+  TempDir dir;
+  std::string path = dir.file("deep.db");
+  { LogWriter writer({path, Durability::normal, std::string(200'000, '[') + std::string(200'000, ']'), nullptr}); }
+  CHECK_THROWS_WITH(open_log(path), path + ": the recorded config: nested deeper than 64 levels");
+}
+
 TEST_CASE("UTC times for --at") {
   CHECK(parse_utc_time("2026-11-22T14:05:00Z") == 1795356300000);
   CHECK(parse_utc_time("2026-11-22T14:05:00.25Z") == 1795356300250);

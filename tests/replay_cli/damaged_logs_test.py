@@ -133,6 +133,25 @@ def check_missing_targets(replay, make_fixture_log, tmp):
     return results
 
 
+def check_deep_config(replay, make_fixture_log, tmp):
+    """A copied log whose meta.config nests 200,000 levels (issue 15): every command that reads
+    the config refuses it with one line naming the limit, no crash; verify, which reads only the
+    records, still finds them sound."""
+    path = os.path.join(tmp, "deep_config.db")
+    subprocess.run([make_fixture_log, path], check=True)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'config'", ("[" * 200000 + "]" * 200000,))
+    db.close()
+    says = f"{path}: the recorded config: nested deeper than 64 levels"
+    case = ("config nested 200,000 deep", path, says, None, "")
+    results = [check(replay, case, command) for command in COMMANDS if command[0] != "verify"]
+    run = subprocess.run([replay, "verify", path], capture_output=True, text=True)
+    ok = run.returncode == 0 and run.stdout.startswith("sound: ") and not run.stderr
+    print(("ok   " if ok else "FAIL ") + "config nested 200,000 deep: verify reads the records, sound"
+          + ("" if ok else f"\n     exit {run.returncode}: {run.stdout[:80]!r} {run.stderr!r}"))
+    return results + [ok]
+
+
 def main():
     replay, make_fixture_log = sys.argv[1:3]
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +159,7 @@ def main():
         results = [check(replay, case, command) for case in cases for command in COMMANDS]
         results += check_state_before_damage(replay, make_fixture_log, tmp, cases)
         results += check_missing_targets(replay, make_fixture_log, tmp)
+        results += check_deep_config(replay, make_fixture_log, tmp)
     print(f"{results.count(True)} of {len(results)} passed")
     return 0 if all(results) else 1
 
