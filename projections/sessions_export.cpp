@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace cohort {
@@ -60,12 +61,22 @@ void csv_field(std::string& out, const Cell& cell) {
     case Cell::Kind::boolean: out += cell.boolean ? "true" : "false"; return;
     case Cell::Kind::text: break;
   }
-  if (cell.text.find_first_of(",\"\r\n") == std::string::npos) {
-    out += cell.text;
+  // Subject ids, partner ids and reasons come from clients: a text cell that a spreadsheet
+  // would read as a formula (=, +, -, @) or that starts with a tab or CR gets a leading `'`,
+  // which makes Excel, LibreOffice and Google Sheets show it as text (docs/replay.md). Integer
+  // and boolean cells are never text, so a negative number stays a number.
+  std::string_view value = cell.text;
+  std::string guarded;
+  if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
+    guarded = "'" + cell.text;
+    value = guarded;
+  }
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += value;
     return;
   }
   out += '"';
-  for (char c : cell.text) {
+  for (char c : value) {
     if (c == '"') out += '"';
     out += c;
   }

@@ -1,6 +1,8 @@
 #pragma once
 // The sessions export (PROTOCOL.md section 6): one row per player per game, as RFC 4180 CSV
 // (a header row, CRLF line ends, fields quoted when needed) or JSON lines. Empty where unknown.
+// A CSV text cell starting with =, +, -, @, tab or CR is written with a leading ' so that a
+// spreadsheet shows it rather than runs it; JSON lines hold every value as it is.
 #include <string>
 
 #include "projections/analytics.h"

@@ -48,3 +48,29 @@ TEST_CASE("sessions export: CSV per RFC 4180 and JSON lines, a running game flag
   CHECK(jsonl.find(R"("is_partial":null,"termination_reason":null)") != std::string::npos);
   CHECK(jsonl.find(R"("running":true)") != std::string::npos);
 }
+
+TEST_CASE("sessions export: a CSV cell a spreadsheet would run starts with ', JSON lines unchanged") {
+  Harness h(experiment_with(two_seat_game()));
+  h.start_game({"=HYPERLINK(\"http://x\")", "+1"});
+  h.start_game({"@SUM(A1)", "\tx"});
+  h.start_game({"\rx", "-2"});
+  std::string csv = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::csv);
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = csv.find("\r\n", start)) != std::string::npos; start = end + 2) {
+    lines.push_back(csv.substr(start, end - start));
+  }
+  REQUIRE(lines.size() == 7);
+  // Quoted as RFC 4180 requires once the ' is in front; the numbers (game, player, times) stay numbers.
+  CHECK(lines[1] == "1,cramped_room,\"'=HYPERLINK(\"\"http://x\"\")\",0,'+1,"
+                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true");
+  CHECK(lines[2] == "1,cramped_room,'+1,1,\"'=HYPERLINK(\"\"http://x\"\")\","
+                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true");
+  CHECK(lines[3].rfind("2,cramped_room,'@SUM(A1),0,'\tx,", 0) == 0);
+  CHECK(lines[4].rfind("2,cramped_room,'\tx,1,'@SUM(A1),", 0) == 0);
+  CHECK(lines[5].rfind("3,cramped_room,\"'\rx\",0,'-2,", 0) == 0);
+  CHECK(lines[6].rfind("3,cramped_room,'-2,1,\"'\rx\",", 0) == 0);
+  std::string jsonl = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::jsonl);
+  CHECK(jsonl.find(R"J("subject_id":"=HYPERLINK(\"http://x\")","player_id":0,"partner_subject_ids":"+1")J") !=
+        std::string::npos);
+  CHECK(jsonl.find(R"("subject_id":"\rx","player_id":0,"partner_subject_ids":"-2")") != std::string::npos);
+}
