@@ -5,6 +5,7 @@ namespace cohort {
 RoutingTable RoutingTable::of(const SessionMap& state) {
   RoutingTable table;
   for (const auto& [id, subject] : state.subjects) {
+    table.resume_token_hashes[id] = subject.resume_token_hash;
     if (!subject.connected) continue;
     table.conn_of_subject[id] = subject.conn;
     table.subject_of_conn[subject.conn] = id;
@@ -14,6 +15,10 @@ RoutingTable RoutingTable::of(const SessionMap& state) {
 }
 
 bool RoutingTable::follow(const Event& event) {
+  if (const auto* registered = std::get_if<ev::SubjectRegistered>(&event.body)) {
+    resume_token_hashes[event.subject] = registered->resume_token_hash;
+    return true;
+  }
   if (const auto* connected = std::get_if<ev::SubjectConnected>(&event.body)) {
     if (auto old = conn_of_subject.find(event.subject); old != conn_of_subject.end()) subject_of_conn.erase(old->second);
     conn_of_subject[event.subject] = connected->conn;

@@ -16,6 +16,9 @@ struct RoutingTable {
   std::unordered_map<std::string, ConnId> conn_of_subject;
   std::unordered_map<ConnId, std::string> subject_of_conn;
   std::unordered_map<GameId, std::vector<std::string>> rooms;  // live games: subjects in seat order
+  // Every subject's resume token hash: delivery hands it to the socket a `registered` goes to,
+  // which puts the token in the frame when it knows the one with that hash (DESIGN.md rule 10).
+  std::unordered_map<std::string, std::string> resume_token_hashes;
 
   static RoutingTable of(const SessionMap& state);
   // Applies one event; true when the table changed.

@@ -70,7 +70,7 @@ class Applier {
     Subject& subject = s_.subjects[e_.subject];
     subject.id = e_.subject;
     subject.scene = e_.scene;
-    subject.resume_token = b.resume_token;
+    subject.resume_token_hash = b.resume_token_hash;
   }
   void operator()(const ev::SubjectConnected& b) {
     Subject* found = subj();

@@ -31,7 +31,7 @@ struct Subject {
   GameId game = kNoGame;       // while in_game
   int player = -1;             // seat in `game`
   GameId last_game = kNoGame;  // the most recent game, kept after it ends: late messages about it are harmless
-  std::string resume_token;
+  std::string resume_token_hash;  // never the token itself (DESIGN.md rule 10)
   std::optional<std::int64_t> rtt_ms;
   bool connected = false;
   ConnId conn = kNoConn;
@@ -42,7 +42,7 @@ struct Subject {
 
   template <class S, class V> static void fields(S& s, V& v) {
     v("id", s.id), v("state", s.state), v("scene", s.scene), v("game", s.game), v("player", s.player);
-    v("last_game", s.last_game), v("resume_token", s.resume_token), v("rtt_ms", s.rtt_ms);
+    v("last_game", s.last_game), v("resume_token_hash", s.resume_token_hash), v("rtt_ms", s.rtt_ms);
     v("connected", s.connected), v("conn", s.conn), v("waiting_since", s.waiting_since);
     v("wait_deadline", s.wait_deadline), v("reunion_deadline", s.reunion_deadline);
     v("last_partners", s.last_partners);

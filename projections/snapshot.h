@@ -10,7 +10,8 @@
 
 namespace cohort {
 
-inline constexpr int kSnapshotVersion = 2;
+// 3: a subject holds its resume token's hash; 2 held the token itself.
+inline constexpr int kSnapshotVersion = 3;
 
 struct SnapshotError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -1,38 +1,109 @@
 #include "server/admin_auth.h"
 
-#include "server/url_text.h"
+#include <algorithm>
+
+#include "store/token_hash.h"
 
 namespace cohort {
+namespace {
 
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char difference = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    difference |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return difference == 0;
-}
+constexpr std::string_view kBearer = "Bearer ";
 
-bool admin_authorized(std::string_view authorization, std::string_view cookie, std::string_view token) {
-  constexpr std::string_view bearer = "Bearer ";
-  if (authorization.starts_with(bearer) && same_secret(authorization.substr(bearer.size()), token)) return true;
-  // Cookie: a=1; cohort_admin=...; b=2
+// Every value the Cookie header gives cohort_admin (`a=1; cohort_admin=...; b=2`).
+template <class Visit>
+bool any_admin_cookie(std::string_view cookie, Visit visit) {
   while (!cookie.empty()) {
     auto end = cookie.find(';');
     std::string_view pair = cookie.substr(0, end);
     while (pair.starts_with(' ')) pair.remove_prefix(1);
     auto eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == kAdminCookie &&
-        same_secret(url_decode(pair.substr(eq + 1)), token)) {
-      return true;
-    }
+    if (eq != std::string_view::npos && pair.substr(0, eq) == kAdminCookie && visit(pair.substr(eq + 1))) return true;
     if (end == std::string_view::npos) break;
     cookie.remove_prefix(end + 1);
   }
   return false;
 }
 
-std::string admin_cookie(std::string_view token) {
-  return std::string(kAdminCookie) + "=" + url_encode(token) + "; Path=/admin; HttpOnly; SameSite=Strict";
+}  // namespace
+
+AdminAccess::AdminAccess(std::string token, AdminPolicy policy) : token_(std::move(token)), policy_(policy) {}
+
+AdminAccess::Verdict AdminAccess::request(std::string_view authorization, std::string_view cookie,
+                                          const std::string& address, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  // A signed-in browser is let in whatever scripts at its address get wrong.
+  if (valid_session(cookie, now)) return {Verdict::Kind::allowed};
+  if (!authorization.starts_with(kBearer)) return {Verdict::Kind::unauthorized};
+  if (auto wait = throttled(address, now)) return {Verdict::Kind::throttled, *wait};
+  if (same_secret(authorization.substr(kBearer.size()), token_)) return {Verdict::Kind::allowed};
+  failed(address, now);
+  return {Verdict::Kind::unauthorized};
+}
+
+AdminAccess::Verdict AdminAccess::login(std::optional<std::string_view> typed, const std::string& address,
+                                        Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (auto wait = throttled(address, now)) return {Verdict::Kind::throttled, *wait};
+  if (!typed || !same_secret(*typed, token_)) {
+    failed(address, now);
+    return {Verdict::Kind::unauthorized};
+  }
+  failures_.erase(address);
+  forget_expired_sessions(now);
+  std::string id = random_hex(32);
+  sessions_[token_hash(id)] = now + policy_.session_lifetime;
+  Verdict verdict{Verdict::Kind::allowed};
+  verdict.set_cookie = std::string(kAdminCookie) + "=" + id + "; Path=/admin; Max-Age=" +
+                       std::to_string(policy_.session_lifetime.count()) + "; HttpOnly; SameSite=Strict" +
+                       (policy_.secure_cookie ? "; Secure" : "");
+  return verdict;
+}
+
+std::size_t AdminAccess::open_sessions(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  forget_expired_sessions(now);
+  return sessions_.size();
+}
+
+bool AdminAccess::valid_session(std::string_view cookie, Clock::time_point now) {
+  return any_admin_cookie(cookie, [&](std::string_view id) {
+    auto session = sessions_.find(token_hash(id));
+    if (session == sessions_.end()) return false;
+    if (session->second > now) return true;
+    sessions_.erase(session);
+    return false;
+  });
+}
+
+std::optional<std::chrono::seconds> AdminAccess::throttled(const std::string& address, Clock::time_point now) {
+  auto entry = failures_.find(address);
+  if (entry == failures_.end()) return std::nullopt;
+  auto& times = entry->second;
+  while (!times.empty() && times.front() + policy_.failure_window <= now) times.pop_front();
+  if (times.empty()) {
+    failures_.erase(entry);
+    return std::nullopt;
+  }
+  if (static_cast<int>(times.size()) < policy_.failures_allowed) return std::nullopt;
+  auto wait = std::chrono::ceil<std::chrono::seconds>(times.front() + policy_.failure_window - now);
+  return std::max(wait, std::chrono::seconds(1));
+}
+
+void AdminAccess::failed(const std::string& address, Clock::time_point now) {
+  if (failures_.size() >= policy_.max_addresses && !failures_.contains(address)) {
+    // Full: forget what has aged out; if that is not enough, the address that failed longest ago.
+    std::erase_if(failures_, [&](const auto& entry) { return entry.second.back() + policy_.failure_window <= now; });
+    if (failures_.size() >= policy_.max_addresses) {
+      failures_.erase(std::min_element(failures_.begin(), failures_.end(), [](const auto& a, const auto& b) {
+        return a.second.back() < b.second.back();
+      }));
+    }
+  }
+  failures_[address].push_back(now);
+}
+
+void AdminAccess::forget_expired_sessions(Clock::time_point now) {
+  std::erase_if(sessions_, [&](const auto& session) { return session.second <= now; });
 }
 
 }  // namespace cohort

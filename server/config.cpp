@@ -156,6 +156,11 @@ ServerSettings read_server(const Value& value) {
   if (s.db.empty()) ObjectReader::fail("server.db", "must not be empty");
   s.durability = r.choice("durability", "full", {"full", "normal"}) == "full" ? Durability::full : Durability::normal;
   s.admin_token = r.string("admin_token", "");
+  if (!s.admin_token.empty() && s.admin_token.size() < kMinAdminTokenLength) {
+    ObjectReader::fail("server.admin_token", "must be at least " + std::to_string(kMinAdminTokenLength) +
+                                                 " characters (or left out: the server then draws one)");
+  }
+  s.behind_https = r.boolean("behind_https", s.behind_https);
   s.max_message_bytes = r.integer("max_message_bytes", s.max_message_bytes, 1024, 64 * 1024 * 1024);
   s.rate_limit_per_s = static_cast<int>(r.integer("rate_limit_per_s", s.rate_limit_per_s, 1, 100000));
   s.ping_interval_ms = static_cast<int>(r.integer("ping_interval_ms", s.ping_interval_ms, 100, 3600000));

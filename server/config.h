@@ -11,11 +11,14 @@
 
 namespace cohort {
 
+inline constexpr std::size_t kMinAdminTokenLength = 16;
+
 struct ServerSettings {
   int port = 8080;
   std::string db = "cohort.db";
   Durability durability = Durability::full;
-  std::string admin_token;             // "" = draw one at start-up and print it once
+  std::string admin_token;             // "" = draw one at start-up and print it once; else >= 16 characters
+  bool behind_https = false;           // clients reach the server over https (a TLS proxy): Secure cookies
   std::int64_t max_message_bytes = 1048576;
   // Beyond PROTOCOL.md (docs/server.md): flood control, pings, snapshots.
   int rate_limit_per_s = 200;          // messages a socket may send per second before rate_limited

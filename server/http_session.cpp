@@ -36,6 +36,18 @@ std::string login_page(std::string_view message) {
   return page;
 }
 
+// The address a request speaks for: the peer, or the client a trusted proxy names.
+std::string address_of(const StrandSocket& socket, const http::request<http::string_body>& request,
+                       const ServerSettings& server) {
+  beast::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  return client_address(ec ? "" : peer.address().to_string(), request["X-Forwarded-For"], server.trusted_proxies);
+}
+
+std::string try_again_in(std::chrono::seconds wait) {
+  return "Too many wrong tokens from this address; try again in " + std::to_string(wait.count()) + " s.";
+}
+
 // A game id as the dashboard sends it: digits only.
 std::optional<GameId> parse_game_id(const std::string& text) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -85,7 +97,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     return;
   }
   if (path == "/admin/login" && request.method() == http::verb::post) {
-    login(request.body());
+    login(request.body(), address_of(stream_.socket(), request, context_->config.server));
     return;
   }
   if (request.method() != http::verb::get) {
@@ -99,14 +111,32 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     return;
   }
   bool admin = path == "/admin" || path.starts_with("/admin/");
-  if (admin && !admin_authorized(request[http::field::authorization], request[http::field::cookie], context_->admin_token)) {
-    if (path == "/admin" || path == "/admin/") {
-      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
-    } else {
-      respond(http::status::unauthorized, "application/json",
-              error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
+  if (admin) {
+    std::string address = address_of(stream_.socket(), request, context_->config.server);
+    auto verdict = context_->admin.request(request[http::field::authorization], request[http::field::cookie], address,
+                                           AdminAccess::Clock::now());
+    bool page = path == "/admin" || path == "/admin/";
+    if (verdict.kind == AdminAccess::Verdict::Kind::throttled) {
+      json_log::limited("admin_throttled", {{"address", address}, {"path", std::string(path)}});
+      std::pair<http::field, std::string> retry{http::field::retry_after, std::to_string(verdict.retry_after.count())};
+      if (page) {
+        respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
+                {retry});
+      } else {
+        respond(http::status::too_many_requests, "application/json",
+                error_body("too_many_attempts", try_again_in(verdict.retry_after)), {retry});
+      }
+      return;
     }
-    return;
+    if (verdict.kind == AdminAccess::Verdict::Kind::unauthorized) {
+      if (page) {
+        respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
+      } else {
+        respond(http::status::unauthorized, "application/json",
+                error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
+      }
+      return;
+    }
   }
   if (path == "/admin") {
     respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "/admin/"}});
@@ -186,15 +216,25 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
   });
 }
 
-void HttpSession::login(const std::string& form) {
+void HttpSession::login(const std::string& form, const std::string& address) {
   auto token = form_field(form, "token");
-  if (!token || !same_secret(*token, context_->admin_token)) {
-    json_log::line("admin_login_refused", {});
-    respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
-    return;
+  auto verdict = context_->admin.login(token ? std::optional<std::string_view>(*token) : std::nullopt, address,
+                                       AdminAccess::Clock::now());
+  switch (verdict.kind) {
+    case AdminAccess::Verdict::Kind::throttled:
+      json_log::limited("admin_login_throttled", {{"address", address}});
+      respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
+              {{http::field::retry_after, std::to_string(verdict.retry_after.count())}});
+      return;
+    case AdminAccess::Verdict::Kind::unauthorized:
+      json_log::limited("admin_login_refused", {{"address", address}});
+      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
+      return;
+    case AdminAccess::Verdict::Kind::allowed:
+      respond(http::status::see_other, "text/plain", "",
+              {{http::field::location, "/admin/"}, {http::field::set_cookie, verdict.set_cookie}});
+      return;
   }
-  respond(http::status::see_other, "text/plain", "",
-          {{http::field::location, "/admin/"}, {http::field::set_cookie, admin_cookie(context_->admin_token)}});
 }
 
 // Scans the log file on the log readers' thread; the answer comes back to this connection.
@@ -249,10 +289,7 @@ void HttpSession::upgrade(http::request<http::string_body>&& request) {
             error_body("origin_not_allowed", "this page's origin may not open a socket here (server.allowed_origins)"));
     return;
   }
-  beast::error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec);
-  std::string address = client_address(ec ? "" : peer.address().to_string(), request["X-Forwarded-For"],
-                                       server.trusted_proxies);
+  std::string address = address_of(stream_.socket(), request, server);
   ConnectionLimits::Lease seat = context_->limits.open_socket(address);
   if (!seat) {
     json_log::limited("server_full", {{"address", address}});

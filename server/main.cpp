@@ -6,11 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <random>
 #include <sys/resource.h>
 #include <thread>
 
 #include "server/json_log.h"
+#include "server/secrets.h"
 #include "server/server_context.h"
 
 namespace net = boost::asio;
@@ -28,13 +28,6 @@ rlim_t raise_open_file_limit() {
     getrlimit(RLIMIT_NOFILE, &limit);
   }
   return limit.rlim_cur;
-}
-
-std::string random_token() {
-  std::random_device device;
-  char buffer[33];
-  for (int i = 0; i < 4; ++i) std::snprintf(buffer + 8 * i, 9, "%08x", device());
-  return buffer;
 }
 
 }  // namespace
@@ -66,7 +59,7 @@ int main(int argc, char** argv) {
   }
   if (!db_path.empty()) config.server.db = db_path;
   if (port >= 0) config.server.port = port;
-  std::string token = config.server.admin_token.empty() ? random_token() : config.server.admin_token;
+  std::string token = config.server.admin_token.empty() ? random_hex(16) : config.server.admin_token;
   net::io_context io;
   std::atomic<int> exit_code{0};
   std::unique_ptr<ServerCore> core;
@@ -101,7 +94,12 @@ int main(int argc, char** argv) {
                              {"violations_in_log", std::to_string(core->start_report().violations_in_log)},
                              {"open_file_limit", std::to_string(open_files)},
                              {"snapshot_seq", std::to_string(core->start_report().snapshot_seq)}});
-  if (config.server.admin_token.empty()) json_log::line("admin_token", {{"token", token}});
+  if (config.server.admin_token.empty()) {
+    // A plain line, not a JSON log line: a service manager ships those to its journal, and the
+    // token must not outlive this terminal. Printed once; a restart draws another.
+    std::fprintf(stderr, "cohort-server: admin token (printed once): %s\n", token.c_str());
+    std::fflush(stderr);
+  }
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   net::steady_timer closing(io);

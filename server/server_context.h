@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "server/admin_auth.h"
 #include "server/config.h"
 #include "server/connection_limits.h"
 #include "server/core/server_core.h"
@@ -19,13 +20,13 @@ struct ServerContext {
       : io(io_context),
         core(server_core),
         config(std::move(cfg)),
-        admin_token(std::move(token)),
+        admin(std::move(token), AdminPolicy{.secure_cookie = config.server.behind_https}),
         limits(config.server.max_connections, config.server.max_connections_per_address) {}
 
   boost::asio::io_context& io;
   ServerCore& core;  // REQUIRES: outlives every handler that runs on `io`
   Config config;
-  std::string admin_token;
+  AdminAccess admin;  // who may see /admin/*: the token, sign-in sessions, throttled guesses
   ConnectionLimits limits;
   std::shared_ptr<DashboardFeed> dashboard;
   // Reads of the log file itself (the dashboard's timelines): a scan can take a while on a

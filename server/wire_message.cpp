@@ -97,7 +97,8 @@ std::variant<CommandBody, Relay> decode_payload(const std::string& name, const F
     for (unsigned char c : out.subject_id) {
       if (c < 0x20 || c == 0x7f) throw BadPayload{"subject_id has a control character"};
     }
-    return CommandBody{cmd::RegisterSubject{f.text("resume_token"), ""}};
+    out.resume_token = f.text("resume_token");
+    return CommandBody{cmd::RegisterSubject{}};
   }
   if (name == "advance_scene") return CommandBody{cmd::AdvanceScene{}};
   if (name == "join_game") return CommandBody{cmd::JoinGame{f.number("rtt_ms")}};

@@ -3,6 +3,7 @@
 // command for the engine, a relay between the players of a game, or a `malformed` command
 // with the error code of PROTOCOL.md (bad_payload, unknown_event, too_large). Never throws.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -25,6 +26,9 @@ struct Relay {
 struct WireMessage {
   std::string event;       // the wire name, "" when it could not be read
   std::string subject_id;  // register_subject: the subject asked for
+  // register_subject: the token the client presented, in plain text. It never goes into the
+  // command: the socket hashes it (server/core/resume_tokens.h).
+  std::optional<std::string> resume_token;
   std::variant<CommandBody, Relay> content;
   // The array is not JSON, or its first element is not an event name: the Socket.IO framing
   // itself is broken, and the connection must close (content says why, as a Malformed).

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 
+#include "store/checksum.h"
+#include "store/config_redaction.h"
+#include "store/plain_tokens.h"
 #include "store/schema.h"
 #include "store/store_error.h"
 
@@ -84,7 +87,11 @@ void LogReader::scan(Seq from, const std::function<bool(const RecordView&, std::
     r.causation = sqlite3_column_int64(raw, 8);
     r.payload = text_column(raw, 9);
     auto checksum = static_cast<std::uint64_t>(sqlite3_column_int64(raw, 10));
-    if (!visit(r, checksum)) return;
+    std::optional<Record> upgraded;
+    if (schema_version_ < 3 && (upgraded = without_plain_tokens(r))) {
+      if (record_checksum(r) == checksum) checksum = record_checksum(*upgraded);
+    }
+    if (!visit(upgraded ? view_of(*upgraded) : r, checksum)) return;
     if (progress_ && r.seq % kProgressEvery == 0) progress_(r.seq);
   }
   if (step != SQLITE_DONE) {
@@ -94,7 +101,7 @@ void LogReader::scan(Seq from, const std::function<bool(const RecordView&, std::
 
 std::vector<Snapshot> LogReader::snapshots() {
   std::vector<Snapshot> out;
-  if (schema_version_ < 2) return out;
+  if (schema_version_ < 3) return out;
   SQLite::Statement query(connection_->db,
                           "SELECT seq, projection, data, checksum FROM snapshots ORDER BY seq DESC, projection");
   while (query.executeStep()) {
@@ -110,6 +117,7 @@ std::optional<std::string> LogReader::meta(const std::string& key) {
   SQLite::Statement query(connection_->db, "SELECT value FROM meta WHERE key = ?");
   query.bind(1, key);
   if (!query.executeStep()) return std::nullopt;
+  if (key == "config") return config_without_admin_token(query.getColumn(0).getString());
   return query.getColumn(0).getString();
 }
 

@@ -5,7 +5,12 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "store/checksum.h"
+#include "store/config_redaction.h"
+#include "store/plain_tokens.h"
 #include "store/store_error.h"
 
 namespace cohort {
@@ -52,8 +57,69 @@ void snapshots_with_checksum(SQLite::Database& db) {
   )sql");
 }
 
+// Reads one row of `records` as the store wrote it.
+RecordView record_of(SQLite::Statement& row) {
+  RecordView r;
+  r.seq = row.getColumn(0).getInt64();
+  r.at = row.getColumn(1).getInt64();
+  r.kind = std::string_view(row.getColumn(2).getText()).starts_with('c') ? RecordKind::command : RecordKind::event;
+  r.type = row.getColumn(3).getText();
+  r.version = row.getColumn(4).getInt();
+  r.subject = row.getColumn(5).isNull() ? std::string_view{} : std::string_view(row.getColumn(5).getText());
+  r.game = row.getColumn(6).isNull() ? kNoGame : row.getColumn(6).getInt64();
+  r.scene = row.getColumn(7).isNull() ? kNoScene : row.getColumn(7).getInt();
+  r.causation = row.getColumn(8).isNull() ? 0 : row.getColumn(8).getInt64();
+  r.payload = std::string_view(row.getColumn(9).getText(), static_cast<std::size_t>(row.getColumn(9).getBytes()));
+  return r;
+}
+
+// No secret in the file (DESIGN.md rule 10). The records that held a resume token in plain
+// text get its hash instead (or lose it: the `registered` notifications), exactly as this
+// build writes them, and a new checksum. A record whose stored checksum does not match is
+// damage, and is refused rather than sealed again: the whole migration rolls back, and the
+// file stays as it was. The admin token leaves meta.config; snapshots, which held the
+// tokens too, are dropped (the log is the truth: the next start replays it all).
+void no_secrets(SQLite::Database& db) {
+  std::vector<std::pair<Record, std::uint64_t>> upgraded;  // the new records and checksums
+  {
+    SQLite::Statement rows(db, "SELECT seq, at, kind, type, version, subject, game, scene, causation, payload, checksum "
+                               "FROM records WHERE type IN ('register_subject', 'subject_registered', 'notification') "
+                               "ORDER BY seq");
+    while (rows.executeStep()) {
+      RecordView record = record_of(rows);
+      auto stored = static_cast<std::uint64_t>(rows.getColumn(10).getInt64());
+      auto without = without_plain_tokens(record);
+      if (!without) continue;
+      if (record_checksum(record) != stored) {
+        throw StoreError(db.getFilename() + ": record " + std::to_string(record.seq) +
+                         ": checksum mismatch; the log is damaged, and is left as it was rather than upgraded "
+                         "(cohort-replay verify shows the first damaged record)");
+      }
+      std::uint64_t checksum = record_checksum(*without);
+      upgraded.emplace_back(std::move(*without), checksum);
+    }
+  }
+  SQLite::Statement update(db, "UPDATE records SET version = ?, payload = ?, checksum = ? WHERE seq = ?");
+  for (const auto& [record, checksum] : upgraded) {
+    update.bind(1, record.version);
+    update.bind(2, record.payload);
+    update.bind(3, static_cast<std::int64_t>(checksum));
+    update.bind(4, static_cast<std::int64_t>(record.seq));
+    update.exec();
+    update.reset();
+  }
+  db.exec("DELETE FROM snapshots");
+  SQLite::Statement config(db, "SELECT value FROM meta WHERE key = 'config'");
+  if (config.executeStep()) {
+    std::string without = config_without_admin_token(config.getColumn(0).getString());
+    SQLite::Statement strip(db, "UPDATE meta SET value = ? WHERE key = 'config'");
+    strip.bind(1, without);
+    strip.exec();
+  }
+}
+
 using Migration = void (*)(SQLite::Database&);
-constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1, snapshots_with_checksum};
+constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1, snapshots_with_checksum, no_secrets};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 int application_id(SQLite::Database& db) { return db.execAndGet("PRAGMA application_id").getInt(); }
@@ -110,8 +176,15 @@ void prepare_for_writing(SQLite::Database& db, Durability durability, const std:
     set_meta(db, "schema_version", std::to_string(kSchemaVersion));
   }
   set_meta(db, "opened_by", COHORT_VERSION);
-  if (!config_json.empty()) set_meta(db, "config", config_json);
+  if (!config_json.empty()) set_meta(db, "config", config_without_admin_token(config_json));
   transaction.commit();
+  if (version > 0 && version < 3) {
+    // The old pages and WAL frames still hold what the migration took out: rebuild the file,
+    // then fold the WAL into it and truncate it. A reader holding an old snapshot can keep
+    // the WAL from being truncated; the next checkpoint that finds it unused does it.
+    db.exec("VACUUM");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
 }
 
 int check_readable(SQLite::Database& db) {

@@ -8,8 +8,9 @@ class Database;
 
 namespace cohort {
 
-// 1: records, meta, snapshots. 2: snapshots carry a checksum.
-inline constexpr int kSchemaVersion = 2;
+// 1: records, meta, snapshots. 2: snapshots carry a checksum. 3: no secret in the file: resume
+// tokens only as hashes, no admin token in meta.config (store/plain_tokens.h).
+inline constexpr int kSchemaVersion = 3;
 // PRAGMA application_id of every Cohort log ("Coh1"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x436f6831;
 // What the WAL is cut back to after a checkpoint (docs/log.md, checkpoint policy).
@@ -18,7 +19,10 @@ inline constexpr long long kWalSizeLimitBytes = 64LL * 1024 * 1024;
 enum class Durability { full, normal };
 
 // Writer side: creates a new log, migrates an older one in one transaction, or refuses a
-// file that is not a Cohort log or was written by a newer schema (StoreError).
+// file that is not a Cohort log or was written by a newer schema (StoreError). Records
+// `config_json` in meta without its admin token (store/config_redaction.h). A migration that
+// took secrets out of the file is followed by a VACUUM, so that no page of the file, and no
+// frame of its WAL, still holds them.
 void prepare_for_writing(SQLite::Database& db, Durability durability, const std::string& config_json);
 
 // Reader side: refuses what prepare_for_writing would refuse, and a file with no log yet.

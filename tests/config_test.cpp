@@ -9,7 +9,7 @@ namespace {
 const char* kFull = R"({
   "experiment_id": "coop-study-3",
   "server": { "port": 9001, "db": "study.db", "durability": "normal",
-              "admin_token": "change-me", "max_message_bytes": 65536 },
+              "admin_token": "change-me-0f3c9e2a71", "max_message_bytes": 65536 },
   "scenes": [
     { "scene_id": "consent", "type": "static" },
     { "scene_id": "cramped_room", "type": "game",
@@ -47,7 +47,7 @@ TEST_CASE("the config of PROTOCOL.md section 2 is read whole") {
   CHECK(config.server.port == 9001);
   CHECK(config.server.db == "study.db");
   CHECK(config.server.durability == Durability::normal);
-  CHECK(config.server.admin_token == "change-me");
+  CHECK(config.server.admin_token == "change-me-0f3c9e2a71");
   CHECK(config.server.max_message_bytes == 65536);
   REQUIRE(config.experiment.scenes.size() == 4);
   const Scene& game = config.experiment.scenes[1];

@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include "projections/dashboard_view.h"
-#include "server/admin_auth.h"
 #include "server/latency_window.h"
 #include "server/url_text.h"
 #include "tests/support/engine_harness.h"
@@ -86,25 +85,6 @@ TEST_CASE("commit latency quantiles interpolate within buckets, over the window 
   // saw them, and no longer once it does not.
   CHECK(window.add(t0 + std::chrono::seconds(12), after).commits == 100);
   CHECK(window.add(t0 + std::chrono::seconds(16), after).commits == 0);
-}
-
-TEST_CASE("admin sign-in: bearer header or the login cookie, nothing else", "[dashboard]") {
-  const std::string token = "s3cret+/;=";
-  CHECK(admin_authorized("Bearer s3cret+/;=", "", token));
-  CHECK_FALSE(admin_authorized("Bearer s3cret", "", token));
-  CHECK_FALSE(admin_authorized("s3cret+/;=", "", token));
-  CHECK_FALSE(admin_authorized("", "", token));
-  std::string cookie = admin_cookie(token);
-  CHECK(cookie.find("HttpOnly") != std::string::npos);
-  CHECK(cookie.find("SameSite=Strict") != std::string::npos);
-  std::string pair = cookie.substr(0, cookie.find(';'));
-  CHECK(pair == "cohort_admin=s3cret%2B%2F%3B%3D");
-  CHECK(admin_authorized("", "theme=dark; " + pair + "; x=1", token));
-  CHECK_FALSE(admin_authorized("", "theme=dark; cohort_admin=s3cret", token));
-  CHECK_FALSE(admin_authorized("", "xcohort_admin=s3cret%2B%2F%3B%3D", token));
-  CHECK(same_secret("abc", "abc"));
-  CHECK_FALSE(same_secret("abc", "abcd"));
-  CHECK_FALSE(same_secret("", "a"));
 }
 
 TEST_CASE("URL text: query parameters and form fields decoded", "[dashboard]") {

@@ -130,6 +130,6 @@ TEST_CASE("registration of a new subject replies registered then activate_scene"
   h.connect("alice");
   CHECK(h.event_types() == Strings{"subject_registered", "subject_connected"});
   CHECK(h.message_args("alice", "registered") ==
-        R"({"subject_id":"alice","resume_token":"token-alice","state":"idle","scene_id":"consent","scene_index":0})");
+        R"({"subject_id":"alice","state":"idle","scene_id":"consent","scene_index":0})");
   CHECK(h.message_args("alice", "activate_scene") == R"({"scene_id":"consent","scene_index":0,"type":"static"})");
 }

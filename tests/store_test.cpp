@@ -146,7 +146,7 @@ TEST_CASE("a log reopens after close and continues its numbering", "[store]") {
   CHECK(append_and_wait(writer, request_for("s", 0)).first_seq == 4);
   LogReader reader(dir.file("log.db"));
   CHECK(reader.meta("config") == std::optional<std::string>("{\"experiment_id\":\"a\"}"));
-  CHECK(reader.meta("schema_version") == std::optional<std::string>("2"));
+  CHECK(reader.meta("schema_version") == std::to_string(kSchemaVersion));
   CHECK(reader.meta("created_by").has_value());
 }
 
@@ -291,12 +291,12 @@ TEST_CASE("a schema-1 log is read as it is, and migrated in place with its snaps
   writer.save_snapshot({"projections", "new"}, [&](const AppendOutcome& o) { saved.set_value(o); });
   REQUIRE(saved.get_future().get().ok);
   LogReader reader(path);
-  CHECK(reader.meta("schema_version") == std::optional<std::string>("2"));
+  CHECK(reader.meta("schema_version") == std::to_string(kSchemaVersion));
   auto snapshots = reader.snapshots();
   REQUIRE(snapshots.size() == 1);
   CHECK(snapshots[0].data == "new");
   SQLite::Database db(path, SQLite::OPEN_READONLY);
-  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == kSchemaVersion);
 }
 
 TEST_CASE("a reader sees committed records while the writer keeps the log open (WAL)", "[store]") {

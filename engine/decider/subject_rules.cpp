@@ -15,8 +15,9 @@ JsonObject activate_scene_args(const Scene& scene, int index) {
 void reply_registered(Decision& d, const Subject& subject) {
   const Scene& scene = d.state().scene(subject.scene);
   JsonObject registered;
+  // No token here: the log keeps only its hash. The socket that asked puts the token in the
+  // frame it sends, when it knows it (server/core/resume_tokens.h).
   registered.str("subject_id", subject.id)
-      .str("resume_token", subject.resume_token)
       .str("state", state_name(subject.state))
       .str("scene_id", scene.scene_id)
       .num("scene_index", subject.scene);
@@ -51,7 +52,7 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
   const ConnId conn = d.command().conn;
   const Subject* existing = d.state().subject(id);
   if (!existing) {
-    d.emit(id, kNoGame, 0, ev::SubjectRegistered{c.issued_token});
+    d.emit(id, kNoGame, 0, ev::SubjectRegistered{c.issued_token_hash});
     d.emit(id, kNoGame, kNoScene, ev::SubjectConnected{conn, kNoConn});
     reply_registered(d, *d.state().subject(id));
     return;
@@ -60,7 +61,7 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
     reply_registered(d, *existing);
     return;
   }
-  bool token_ok = c.resume_token && *c.resume_token == existing->resume_token;
+  bool token_ok = c.resume_token_hash && *c.resume_token_hash == existing->resume_token_hash;
   if (!token_ok && (existing->connected || existing->state == SubjectState::in_game)) {
     // Another tab holds the subject, or its game awaits it: only its token may take it over.
     std::string message = existing->connected

@@ -12,13 +12,16 @@
 
 namespace cohort::cmd {
 
+// Tokens travel here only as hashes (DESIGN.md rule 10): the socket hashes the token its client
+// presented and the one it drew, and keeps the plain text for the `registered` frame it sends.
 struct RegisterSubject {
   static constexpr std::string_view name = "register_subject";
-  std::optional<std::string> resume_token;  // what the client presented
-  std::string issued_token;                 // fresh random token the server drew for a first registration
+  static constexpr int version = 2;  // 1 held both tokens in plain text (store/plain_tokens.h)
+  std::optional<std::string> resume_token_hash;  // of the token the client presented, if it did
+  std::string issued_token_hash;                 // of a fresh token the socket drew, for a first registration
   template <class S, class V> static void fields(S& s, V& v) {
-    v("resume_token", s.resume_token);
-    v("issued_token", s.issued_token);
+    v("resume_token_hash", s.resume_token_hash);
+    v("issued_token_hash", s.issued_token_hash);
   }
   bool operator==(const RegisterSubject&) const = default;
 };

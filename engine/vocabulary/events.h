@@ -17,9 +17,10 @@ namespace cohort::ev {
   static constexpr int version = 1;
 
 struct SubjectRegistered {
-  COHORT_EVENT("subject_registered")
-  std::string resume_token;
-  template <class S, class V> static void fields(S& s, V& v) { v("resume_token", s.resume_token); }
+  static constexpr std::string_view name = "subject_registered";
+  static constexpr int version = 2;  // 1 held the token in plain text (store/plain_tokens.h)
+  std::string resume_token_hash;     // the subject's resume token, hashed by the server
+  template <class S, class V> static void fields(S& s, V& v) { v("resume_token_hash", s.resume_token_hash); }
   bool operator==(const SubjectRegistered&) const = default;
 };
 

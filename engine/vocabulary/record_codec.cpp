@@ -99,7 +99,6 @@ Record to_record(const Command& command) {
   record.at = command.at;
   record.kind = RecordKind::command;
   record.type = std::string(command_name(command.body));
-  record.version = kCommandVersion;
   record.subject = command.subject;
   field_text::Writer writer(record.payload);
   writer("conn", command.conn);
@@ -107,6 +106,7 @@ Record to_record(const Command& command) {
   std::visit(
       [&](const auto& body) {
         using Body = std::decay_t<decltype(body)>;
+        record.version = NameTable<CommandBody>::version_of<Body>();
         encode_body(body, record.payload);
         GameIdProbe probe;
         Body::fields(body, probe);

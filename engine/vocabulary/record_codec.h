@@ -16,6 +16,7 @@ struct CodecError : std::runtime_error {
   std::string reason;
 };
 
+// The payload version of a command whose body declares none.
 inline constexpr int kCommandVersion = 1;
 
 Record to_record(const Command& command);

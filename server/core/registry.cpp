@@ -33,7 +33,8 @@ void Registry::follow(const Event& event) {
   // Most events route nothing: skip the lock for them.
   const EventBody& body = event.body;
   if (!std::holds_alternative<ev::SubjectConnected>(body) && !std::holds_alternative<ev::SubjectDisconnected>(body) &&
-      !std::holds_alternative<ev::GameCreated>(body) && !std::holds_alternative<ev::GameEnded>(body)) {
+      !std::holds_alternative<ev::GameCreated>(body) && !std::holds_alternative<ev::GameEnded>(body) &&
+      !std::holds_alternative<ev::SubjectRegistered>(body)) {
     return;
   }
   std::unique_lock lock(mutex_);
@@ -43,6 +44,12 @@ void Registry::follow(const Event& event) {
 RoutingTable Registry::routing() const {
   std::shared_lock lock(mutex_);
   return routing_;
+}
+
+std::string Registry::resume_token_hash(const std::string& subject) const {
+  std::shared_lock lock(mutex_);
+  auto it = routing_.resume_token_hashes.find(subject);
+  return it == routing_.resume_token_hashes.end() ? std::string() : it->second;
 }
 
 std::shared_ptr<Outbound> Registry::socket_locked(ConnId conn) const {

@@ -43,6 +43,8 @@ class Registry {
 
   std::shared_ptr<Outbound> socket(ConnId conn) const;
   std::shared_ptr<Outbound> socket_of(const std::string& subject) const;
+  // The hash of the subject's resume token ("" for a subject the log does not know).
+  std::string resume_token_hash(const std::string& subject) const;
   // Nothing when `conn` holds no seat in `game`.
   std::optional<RelayRoute> route(ConnId from, GameId game) const;
   std::vector<std::shared_ptr<Outbound>> all_sockets() const;

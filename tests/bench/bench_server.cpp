@@ -141,7 +141,7 @@ struct ServerProcess {
 };
 
 ServerProcess spawn_server(const std::string& binary, const std::string& dir) {
-  std::ofstream(dir + "/config.json") << R"({"experiment_id":"bench","server":{"durability":"full","admin_token":"b",)"
+  std::ofstream(dir + "/config.json") << R"({"experiment_id":"bench","server":{"durability":"full","admin_token":"bench-admin-token-0123",)"
                                          R"("rate_limit_per_s":1000,"ping_interval_ms":60000,"ping_timeout_ms":60000},)"
                                          R"("scenes":[{"scene_id":"consent","type":"static"},{"scene_id":"game",)"
                                          R"("type":"game","human_seats":2,"countdown_ms":0,"reconnection_timeout_ms":5000},)"

@@ -26,7 +26,7 @@ import socketio
 SERVER, REPLAY, MAKE_FIXTURE_LOG = sys.argv[1:4]
 CONFIG = {
     "experiment_id": "damaged-files",
-    "server": {"admin_token": "t", "durability": "full"},
+    "server": {"admin_token": "damaged-files-admin-token", "durability": "full"},
     "scenes": [{"scene_id": "consent", "type": "static"},
                {"scene_id": "room", "type": "game", "human_seats": 2, "countdown_ms": 0},
                {"scene_id": "end", "type": "static"}],
@@ -117,9 +117,9 @@ class DamagedFilesTest(unittest.TestCase):
         self.fixture()
         with open(self.db, "r+b") as f:
             data = f.read()
-            at = data.index(b"issued_token=token-fay")
-            f.seek(at + len("issued_token=token-"))
-            f.write(b"g")  # fay -> gay: one byte flipped on disk, inside a payload
+            at = data.index(b"issued_token_hash=")
+            f.seek(at + len("issued_token_hash="))
+            f.write(b"g")  # one byte changed on disk, inside a payload (a hash holds no g)
         verify = subprocess.run([REPLAY, "verify", self.db], capture_output=True, text=True)
         self.assertEqual(verify.returncode, 1)
         seq = re.search(r"record (\d+): checksum mismatch", verify.stdout).group(1)

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { io } from 'socket.io-client';
 
 export const SERVER = process.env.COHORT_SERVER || resolve(import.meta.dirname ?? '.', '../../build/cohort-server');
-export const TOKEN = 'e2e-admin-token';
+export const TOKEN = 'e2e-admin-token-0123';
 
 export function gameScene(overrides = {}) {
   return {

@@ -13,7 +13,7 @@ import socketio
 SERVER = os.environ.get("COHORT_SERVER", os.path.join(os.path.dirname(__file__), "../../build/cohort-server"))
 CONFIG = {
     "experiment_id": "python-e2e",
-    "server": {"admin_token": "py-token"},
+    "server": {"admin_token": "python-client-admin-token"},
     "scenes": [
         {"scene_id": "consent", "type": "static"},
         {"scene_id": "cramped_room", "type": "game", "human_seats": 2, "countdown_ms": 0,

@@ -1,5 +1,7 @@
 #include "tests/support/engine_harness.h"
 
+#include "store/token_hash.h"
+
 namespace cohort::testing {
 
 Scene two_seat_game() {
@@ -37,7 +39,10 @@ const std::vector<Event>& Harness::run(Command command) {
 const std::vector<Event>& Harness::connect(const std::string& subject, std::optional<std::string> token) {
   ConnId conn = next_conn_++;
   conns_[subject] = conn;
-  return run(Command{0, subject, conn, std::nullopt, cmd::RegisterSubject{token, "token-" + subject}});
+  // As the server's socket sends it: hashes only (server/core/resume_tokens.h).
+  std::optional<std::string> presented;
+  if (token) presented = token_hash(*token);
+  return run(Command{0, subject, conn, std::nullopt, cmd::RegisterSubject{presented, token_hash("token-" + subject)}});
 }
 
 const std::vector<Event>& Harness::send(const std::string& subject, CommandBody body, std::optional<std::int64_t> ack) {

@@ -20,7 +20,8 @@ class Harness {
 
   // Runs a command and returns its events (also kept in `last`).
   const std::vector<Event>& run(Command command);
-  // A new socket registers the subject (first time: token "token-<id>").
+  // A new socket registers the subject (first time: token "token-<id>"). The command carries
+  // the tokens' hashes, as the server sends it.
   const std::vector<Event>& connect(const std::string& subject, std::optional<std::string> token = std::nullopt);
   const std::vector<Event>& send(const std::string& subject, CommandBody body, std::optional<std::int64_t> ack = {});
   const std::vector<Event>& disconnect(const std::string& subject);

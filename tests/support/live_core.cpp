@@ -6,6 +6,7 @@
 
 #include "engine/vocabulary/record_codec.h"
 #include "replay-tool/rebuild.h"
+#include "server/socketio_frame.h"
 #include "store/log_reader.h"
 
 namespace cohort::testing {
@@ -16,6 +17,20 @@ void FakeSocket::send(std::string frame) {
     frames_.push_back(std::move(frame));
   }
   arrived_.notify_all();
+}
+
+void FakeSocket::send_registered(std::string args, std::string token_hash) {
+  std::string frame;
+  {
+    std::lock_guard lock(mutex_);
+    frame = sio::event_frame("registered", tokens_.registered_args(args, token_hash));
+  }
+  send(std::move(frame));
+}
+
+cmd::RegisterSubject FakeSocket::registration(std::optional<std::string> token) {
+  std::lock_guard lock(mutex_);
+  return tokens_.registration(std::move(token));
 }
 
 void FakeSocket::close_after_send(bool) {
@@ -83,7 +98,7 @@ void LiveCore::send(FakeSocket& socket, CommandBody body, std::optional<std::int
 
 void LiveCore::register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token) {
   socket.subject = subject;
-  send(socket, cmd::RegisterSubject{std::move(token), "token-" + subject + "-" + std::to_string(socket.conn())});
+  send(socket, socket.registration(std::move(token)));
 }
 
 void LiveCore::disconnect(FakeSocket& socket) {

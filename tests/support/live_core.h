@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/core/resume_tokens.h"
 #include "server/core/server_core.h"
 
 namespace cohort::testing {
@@ -23,6 +24,7 @@ class FakeSocket : public Outbound {
  public:
   explicit FakeSocket(ConnId conn) : conn_(conn) {}
   void send(std::string frame) override;
+  void send_registered(std::string args, std::string token_hash) override;
   void close_after_send(bool going_away) override;
 
   ConnId conn() const { return conn_; }
@@ -34,6 +36,8 @@ class FakeSocket : public Outbound {
   bool closed() const;
 
   std::string subject;  // what the transport remembers of a register_subject on this socket
+  // The command for a register_subject presenting `token`, as the transport makes it.
+  cmd::RegisterSubject registration(std::optional<std::string> token);
 
  private:
   ConnId conn_;
@@ -41,6 +45,7 @@ class FakeSocket : public Outbound {
   mutable std::condition_variable arrived_;
   std::vector<std::string> frames_;
   bool closed_ = false;
+  ResumeTokens tokens_;  // guarded by mutex_
 };
 
 class LiveCore {
