@@ -136,6 +136,7 @@ std::size_t check_maps_against_log(LiveCore& live, const Config& config) {
     RoutingTable followed = routing_from_log(config.server.db, experiment);
     RoutingTable registry = live.core().registry().routing();
     std::optional<Millis> armed = live.core().deadline_timer().armed_at();
+    live.settle();  // a timer command decided while we read is committed by now
     if (live.core().writer().last_committed() != before && attempt < 20) continue;
     CHECK(registry == followed);
     CHECK(registry == RoutingTable::of(logged));

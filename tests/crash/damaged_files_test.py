@@ -26,7 +26,9 @@ import socketio
 SERVER, REPLAY, MAKE_FIXTURE_LOG = sys.argv[1:4]
 CONFIG = {
     "experiment_id": "damaged-files",
-    "server": {"admin_token": "damaged-files-admin-token", "durability": "full"},
+    # The full-disk case sends metrics as fast as it can until the disk fills: it must not be
+    # closed as a flood first.
+    "server": {"admin_token": "damaged-files-admin-token", "durability": "full", "rate_limit_per_s": 10000},
     "scenes": [{"scene_id": "consent", "type": "static"},
                {"scene_id": "room", "type": "game", "human_seats": 2, "countdown_ms": 0},
                {"scene_id": "end", "type": "static"}],
