@@ -21,7 +21,7 @@ import socketio
 import websocket
 
 SERVER = os.environ.get("COHORT_SERVER", os.path.join(os.path.dirname(__file__), "../../build/cohort-server"))
-TOKEN = "hostile-token"
+TOKEN = "hostile-admin-token-0123"  # admin_token takes 16 characters at least
 # Under a sanitizer (scripts/sanitize sets COHORT_SANITIZER) the server is several times slower
 # and larger; the cases are the same, the bounds looser.
 SLACK = 4 if os.environ.get("COHORT_SANITIZER") else 1
@@ -440,6 +440,230 @@ def connections(server):
     import urllib.request
     with urllib.request.urlopen(server.url + "/metrics", timeout=10) as response:
         return int(re.search(r"^cohort_connections (\d+)", response.read().decode(), re.M).group(1))
+
+
+def http_request(port, method, path, body=None, headers=None):
+    """One HTTP exchange, redirects not followed: (status, headers, body)."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def login(port, token, address=None):
+    """POST /admin/login, from `address` (X-Forwarded-For: the loopback is a trusted proxy here)."""
+    import urllib.parse
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if address:
+        headers["X-Forwarded-For"] = address
+    return http_request(port, "POST", "/admin/login", "token=" + urllib.parse.quote(token), headers)
+
+
+def token_hash(token):
+    """What the log keeps of a resume token: keyless BLAKE2b-256 in hex, as libsodium's generichash."""
+    import hashlib
+    return hashlib.blake2b(token.encode(), digest_size=32).hexdigest()
+
+
+class SecretsTest(unittest.TestCase):
+    """No secret in any file (issue 15 items 6 and 7): after registrations, resumes and a dashboard
+    sign-in, neither the admin token nor any resume token a client received is in the log's files,
+    the server's log lines, /admin/* answers or cohort-replay's trace, timeline and export; the
+    sign-in cookie holds a session id with its attributes; wrong tokens are throttled per address."""
+
+    def setUp(self):
+        self.server = Server(experiment(trusted_proxies=["127.0.0.1"]))
+        self.players = []
+        self.stopped = False  # by the test itself
+
+    def tearDown(self):
+        for player in self.players:
+            player.close()
+        if not self.stopped:
+            self.assertTrue(self.server.alive(), "the server died")
+        self.server.stop()
+
+    def player(self, subject_id, token=None):
+        """Registers `subject_id`, presenting `token` when given; returns (player, registered)."""
+        p = Player(self.server.url, None)
+        self.players.append(p)
+        p.sio.emit("register_subject", {"subject_id": subject_id, **({"resume_token": token} if token else {})})
+        registered = p.wait_for("registered")
+        return p, registered
+
+    def files(self):
+        data = b""
+        for suffix in ("", "-wal"):
+            path = os.path.join(self.server.dir.name, "log.db" + suffix)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    data += f.read()
+        return data
+
+    def admin(self, path, cookie):
+        status, _, body = http_request(self.server.port, "GET", path, headers={"Cookie": cookie})
+        self.assertEqual(status, 200, path)
+        return body.decode()
+
+    def test_no_token_in_the_files_the_log_lines_or_what_the_tools_print(self):
+        a, b, game = started_pair(self.server.url, "sec-a", "sec-b")
+        self.players += [a, b]
+        c, first = self.player("sec-c")
+        c.close()
+        # Back after a disconnect, back into a paused game, and a second tab taking over: each
+        # gets the token it presented, in the frame the server sends.
+        _, again = self.player("sec-c", first["resume_token"])
+        self.assertEqual(again["resume_token"], first["resume_token"])
+        b.close()
+        a.wait_for("p2p_pause")
+        b2, back = self.player("sec-b", b.token)
+        self.assertEqual(back["resume_token"], b.token)
+        b2.wait_for("session_restored")
+        _, tab = self.player("sec-a", a.token)
+        self.assertEqual(tab["resume_token"], a.token)
+        a.wait_for("session_replaced")
+        # A guess is refused, and learns nothing.
+        guess = Player(self.server.url, None)
+        self.players.append(guess)
+        guess.sio.emit("register_subject", {"subject_id": "sec-a", "resume_token": "0" * 32})
+        guess.wait_for("duplicate_session")
+        status, headers, _ = login(self.server.port, TOKEN)
+        self.assertEqual(status, 303)
+        cookie = headers["Set-Cookie"].split(";")[0]
+        answers = "".join(self.admin(path, cookie) for path in
+                          ["/admin/state", "/admin/export/sessions", "/admin/export/sessions?format=jsonl",
+                           "/admin/timeline?subject=sec-a", f"/admin/timeline?game={game}", "/admin/dashboard"])
+
+        tokens = {payload["resume_token"] for p in self.players for name, payload, _ in p.events
+                  if name == "registered" and "resume_token" in payload}
+        self.assertEqual(tokens, {a.token, b.token, first["resume_token"]})
+        secrets = [TOKEN, *tokens]
+        files = self.files()
+        for token in tokens:  # the log keeps the hashes: the right files were read
+            self.assertIn(token_hash(token).encode(), files)
+        for secret in secrets:
+            self.assertNotIn(secret.encode(), files, "a token is in the log's files")
+            self.assertNotIn(secret, answers, "an /admin/* answer shows a token")
+            self.assertFalse([line for line in self.server.log if secret in line], "a log line shows a token")
+        for token in tokens:
+            self.assertNotIn(token_hash(token), self.admin("/admin/state", cookie), "/admin/state shows a hash")
+
+        replay = os.path.join(os.path.dirname(SERVER), "cohort-replay")
+        db = os.path.join(self.server.dir.name, "log.db")
+        printed = ""
+        for args in (["trace", db, "--subject", "sec-a"], ["trace", db, "--game", str(game), "--json"],
+                     ["timeline", db, "--subject", "sec-b"], ["export", db, "--sessions"],
+                     ["export", db, "--sessions", "--format", "jsonl"], ["state", db, "--json"]):
+            run = subprocess.run([replay, *args], capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 0, f"{args}: {run.stderr}")
+            printed += run.stdout + run.stderr
+        self.assertIn("register_subject", printed)
+        for secret in secrets:
+            self.assertNotIn(secret, printed, "cohort-replay printed a token")
+
+        # And once the server has stopped, its WAL folded back or not.
+        self.server.process.terminate()
+        self.server.process.wait(timeout=15)
+        self.stopped = True
+        files = self.files()
+        for secret in secrets:
+            self.assertNotIn(secret.encode(), files)
+
+    def test_the_sign_in_cookie_holds_a_session_id_with_its_attributes(self):
+        status, headers, _ = login(self.server.port, TOKEN)
+        self.assertEqual(status, 303)
+        self.assertEqual(headers["Location"], "/admin/")
+        cookie = headers["Set-Cookie"]
+        attributes = [part.strip() for part in cookie.split(";")]
+        name, _, value = attributes[0].partition("=")
+        self.assertEqual(name, "cohort_admin")
+        self.assertRegex(value, r"^[0-9a-f]{64}$")
+        self.assertNotIn(TOKEN, cookie)
+        self.assertIn("HttpOnly", attributes)
+        self.assertIn("SameSite=Strict", attributes)
+        self.assertIn("Path=/admin", attributes)
+        self.assertIn("Max-Age=43200", attributes)
+        self.assertNotIn("Secure", attributes)  # this server was not told it is behind https
+        self.assertEqual(http_request(self.server.port, "GET", "/admin/state", headers={"Cookie": attributes[0]})[0], 200)
+        self.assertEqual(http_request(self.server.port, "GET", "/admin/state",
+                                      headers={"Cookie": "cohort_admin=" + TOKEN})[0], 401)
+        # Scripts keep the Bearer header.
+        self.assertEqual(http_request(self.server.port, "GET", "/admin/state",
+                                      headers={"Authorization": "Bearer " + TOKEN})[0], 200)
+        https = Server(experiment(behind_https=True))
+        try:
+            _, headers, _ = login(https.port, TOKEN)
+            self.assertIn("Secure", [part.strip() for part in headers["Set-Cookie"].split(";")])
+        finally:
+            https.stop()
+
+    def test_wrong_tokens_are_throttled_per_address(self):
+        port = self.server.port
+        for _ in range(5):
+            self.assertEqual(login(port, "not-the-admin-token", "203.0.113.5")[0], 401)
+        status, headers, body = login(port, TOKEN, "203.0.113.5")  # even the right token, now
+        self.assertEqual(status, 429)
+        self.assertGreater(int(headers["Retry-After"]), 0)
+        self.assertLessEqual(int(headers["Retry-After"]), 60)
+        self.assertIn(b"try again in", body)
+        self.assertNotIn("Set-Cookie", headers)
+        status, headers, _ = http_request(port, "GET", "/admin/state",
+                                          headers={"Authorization": "Bearer " + TOKEN, "X-Forwarded-For": "203.0.113.5"})
+        self.assertEqual(status, 429)
+        self.assertIn("Retry-After", headers)
+        # A good token from another address still works, by the form and by the header.
+        self.assertEqual(login(port, TOKEN, "203.0.113.9")[0], 303)
+        self.assertEqual(http_request(port, "GET", "/admin/state",
+                                      headers={"Authorization": "Bearer " + TOKEN, "X-Forwarded-For": "203.0.113.9"})[0], 200)
+        self.assertTrue(any('"admin_login_throttled"' in line for line in self.server.log) or
+                        wait_for_line(self.server, '"admin_login_throttled"'))
+        self.assertFalse([line for line in self.server.log if TOKEN in line])
+
+    def test_a_short_admin_token_is_refused_at_start(self):
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "config.json")
+            with open(path, "w") as out:
+                json.dump(experiment(admin_token="fifteen-chars-x"), out)
+            run = subprocess.run([SERVER, "--config", path, "--db", os.path.join(directory, "log.db"), "--port", "0"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(run.returncode, 2)
+            self.assertEqual(run.stderr.strip().splitlines(),
+                             ["cohort-server: config: server.admin_token: must be at least 16 characters "
+                              "(or left out: the server then draws one)"])
+
+    def test_a_drawn_admin_token_is_printed_once_outside_the_json_lines(self):
+        config = experiment()
+        del config["server"]["admin_token"]
+        server = Server(config)
+        try:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not any("admin token" in line for line in server.log):
+                time.sleep(0.05)
+            printed = [line for line in server.log if "admin token" in line]
+            self.assertEqual(len(printed), 1, server.log)
+            match = re.fullmatch(r"cohort-server: admin token \(printed once\): ([0-9a-f]{32})\n", printed[0])
+            self.assertTrue(match, printed[0])
+            drawn = match.group(1)
+            self.assertEqual(http_request(server.port, "GET", "/admin/state",
+                                          headers={"Authorization": "Bearer " + drawn})[0], 200)
+            self.assertFalse([line for line in server.log if line.startswith("{") and drawn in line])
+            with open(os.path.join(server.dir.name, "log.db"), "rb") as f:
+                self.assertNotIn(drawn.encode(), f.read())
+        finally:
+            server.stop()
+
+
+def wait_for_line(server, needle, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(needle in line for line in server.log):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 if __name__ == "__main__":
