@@ -24,11 +24,12 @@ import urllib.request
 import socketio
 
 SERVER, REPLAY, MAKE_FIXTURE_LOG = sys.argv[1:4]
+ADMIN_TOKEN = "damaged-files-admin-token"
 CONFIG = {
     "experiment_id": "damaged-files",
     # The full-disk case sends metrics as fast as it can until the disk fills: it must not be
     # closed as a flood first.
-    "server": {"admin_token": "damaged-files-admin-token", "durability": "full", "rate_limit_per_s": 10000},
+    "server": {"admin_token": ADMIN_TOKEN, "durability": "full", "rate_limit_per_s": 10000},
     "scenes": [{"scene_id": "consent", "type": "static"},
                {"scene_id": "room", "type": "game", "human_seats": 2, "countdown_ms": 0},
                {"scene_id": "end", "type": "static"}],
@@ -182,7 +183,7 @@ class DamagedFilesTest(unittest.TestCase):
                 seq = db.execute("SELECT MIN(seq) FROM records WHERE payload LIKE '%ana%'").fetchone()[0]
                 db.execute("UPDATE records SET payload = payload || 'x' WHERE seq = ?", (seq,))
             request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/timeline?subject=ana",
-                                             headers={"Authorization": "Bearer t"})
+                                             headers={"Authorization": "Bearer " + ADMIN_TOKEN})
             with self.assertRaises(urllib.error.HTTPError) as answer:
                 urllib.request.urlopen(request, timeout=10)
             self.assertEqual(answer.exception.code, 500)
@@ -200,7 +201,7 @@ class DamagedFilesTest(unittest.TestCase):
             Client(port, "ana").sio.disconnect()
             os.rename(self.db, self.db + ".moved")  # the server keeps writing to its open file
             request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/timeline?subject=ana",
-                                             headers={"Authorization": "Bearer t"})
+                                             headers={"Authorization": "Bearer " + ADMIN_TOKEN})
             with self.assertRaises(urllib.error.HTTPError) as answer:
                 urllib.request.urlopen(request, timeout=10)
             self.assertEqual(answer.exception.code, 500)
@@ -211,7 +212,7 @@ class DamagedFilesTest(unittest.TestCase):
             process.wait()
 
     def admin_state(self, port):
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/state", headers={"Authorization": "Bearer t"})
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/admin/state", headers={"Authorization": "Bearer " + ADMIN_TOKEN})
         return json.loads(urllib.request.urlopen(request, timeout=10).read())
 
     def test_a_second_server_on_the_same_log_is_refused_and_the_first_goes_on(self):

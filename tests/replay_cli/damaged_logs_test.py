@@ -52,7 +52,7 @@ def make_cases(tmp, make_fixture_log):
          "record 201: position gap, expected 200; " + damaged, 1,
          "unsound: record 201: position gap: expected 200\n"),
         ("newer schema", fixture("newer", "--schema-version", "99"),
-         "written by a newer Cohort (schema 99, this build reads up to 2)", 2, ""),
+         "written by a newer Cohort (schema 99, this build reads up to 3)", 2, ""),
         ("not SQLite", junk, "cannot read it as a Cohort log", 2, ""),
         ("SQLite of something else", foreign, "not a Cohort log", 2, ""),
         ("empty file", empty, "not a Cohort log", 2, ""),
