@@ -130,8 +130,10 @@ class Participants {
 std::size_t check_maps_against_log(LiveCore& live, const Config& config) {
   auto experiment = std::make_shared<const Experiment>(config.experiment);
   for (int attempt = 0;; ++attempt) {
-    live.settle();
+    // Read before the settle: a timer command committed just after it returned may not be
+    // delivered to the registry yet, and reading the position after it would hide it.
     Seq before = live.core().writer().last_committed();
+    live.settle();
     SessionMap logged = state_from_log(config.server.db, experiment);
     RoutingTable followed = routing_from_log(config.server.db, experiment);
     RoutingTable registry = live.core().registry().routing();
