@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "server/secrets.h"
 #include "store/token_hash.h"
 
 namespace cohort {

@@ -18,8 +18,6 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "server/secrets.h"
-
 namespace cohort {
 
 inline constexpr std::string_view kAdminCookie = "cohort_admin";
