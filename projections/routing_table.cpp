@@ -19,6 +19,10 @@ bool RoutingTable::follow(const Event& event) {
     resume_token_hashes[event.subject] = registered->resume_token_hash;
     return true;
   }
+  if (const auto* reissued = std::get_if<ev::ResumeTokenReissued>(&event.body)) {
+    resume_token_hashes[event.subject] = reissued->resume_token_hash;
+    return true;
+  }
   if (const auto* connected = std::get_if<ev::SubjectConnected>(&event.body)) {
     if (auto old = conn_of_subject.find(event.subject); old != conn_of_subject.end()) subject_of_conn.erase(old->second);
     conn_of_subject[event.subject] = connected->conn;

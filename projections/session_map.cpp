@@ -72,6 +72,9 @@ class Applier {
     subject.scene = e_.scene;
     subject.resume_token_hash = b.resume_token_hash;
   }
+  void operator()(const ev::ResumeTokenReissued& b) {
+    if (Subject* subject = subj()) subject->resume_token_hash = b.resume_token_hash;
+  }
   void operator()(const ev::SubjectConnected& b) {
     Subject* found = subj();
     if (!found) return;

@@ -2,6 +2,7 @@
 // (and an error ack when it asked for one), and nothing else changes.
 #include <catch2/catch.hpp>
 
+#include "store/token_hash.h"
 #include "tests/support/engine_harness.h"
 
 using namespace cohort;
@@ -132,4 +133,31 @@ TEST_CASE("registration of a new subject replies registered then activate_scene"
   CHECK(h.message_args("alice", "registered") ==
         R"({"subject_id":"alice","state":"idle","scene_id":"consent","scene_index":0})");
   CHECK(h.message_args("alice", "activate_scene") == R"({"scene_id":"consent","scene_index":0,"type":"static"})");
+}
+
+TEST_CASE("a takeover without the token reissues it: the new holder resumes the game, the old token does not") {
+  Harness h(experiment_with(two_seat_game()));
+  h.connect("alice");
+  h.disconnect("alice");
+  // A new socket registers alice without a token; its socket drew "fresh".
+  h.run(Command{0, "alice", 70, std::nullopt, cmd::RegisterSubject{std::nullopt, token_hash("fresh")}});
+  REQUIRE(h.find_event<ev::ResumeTokenReissued>());
+  CHECK(h.find_event<ev::ResumeTokenReissued>()->resume_token_hash == token_hash("fresh"));
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene"});
+  CHECK(h.subject("alice").resume_token_hash == token_hash("fresh"));
+  // With the token, no new one is drawn.
+  h.run(Command{0, "alice", 71, std::nullopt, cmd::RegisterSubject{token_hash("fresh"), token_hash("other")}});
+  CHECK_FALSE(h.find_event<ev::ResumeTokenReissued>());
+  CHECK(h.subject("alice").resume_token_hash == token_hash("fresh"));
+
+  h.run(Command{0, "alice", 71, std::nullopt, cmd::AdvanceScene{}});
+  h.run(Command{0, "alice", 71, std::nullopt, cmd::JoinGame{}});
+  h.join("bob");
+  h.advance(h.state().scene(1).countdown_ms);
+  h.run(Command{0, "alice", 71, std::nullopt, cmd::Disconnect{}});
+  REQUIRE(h.state().games.begin()->second.status == GameStatus::paused);
+  h.run(Command{0, "alice", 72, std::nullopt, cmd::RegisterSubject{token_hash("token-alice"), token_hash("x")}});
+  CHECK(h.find_event<ev::CommandRejected>()->code == "duplicate_session");  // the old token is void
+  h.run(Command{0, "alice", 73, std::nullopt, cmd::RegisterSubject{token_hash("fresh"), token_hash("y")}});
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "p2p_resume"});
 }

@@ -260,7 +260,8 @@ TEST_CASE("core: a client gets its token in the registered frame, resumes with i
     CHECK(tab->wait_for("\"registered\""));
     CHECK(back->wait_for("session_replaced"));
     // A subject who is disconnected and not in a game may be taken over without the token; the
-    // frame then carries none, since the server holds only its hash.
+    // new holder gets a new token (resume_token_reissued), never the old one, which the server
+    // no longer knows.
     auto bob = live.connect();
     live.register_subject(*bob, "bob");
     auto bob_registered = bob->wait_for("\"registered\"");
@@ -271,7 +272,9 @@ TEST_CASE("core: a client gets its token in the registered frame, resumes with i
     live.register_subject(*other, "bob");
     auto taken = other->wait_for("\"registered\"");
     REQUIRE(taken);
-    CHECK(token_in(*taken).empty());
+    CHECK_FALSE(token_in(*taken).empty());
+    CHECK(token_in(*taken) != tokens.back());
+    tokens.push_back(token_in(*taken));
     live.settle();
   }
   std::string bytes = file_bytes(config.server.db);

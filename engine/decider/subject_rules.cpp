@@ -73,6 +73,9 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
     d.notify_socket(conn, id, "duplicate_session", std::move(args), false);
     return;
   }
+  // Without its token, the new holder gets a new one: `registered` always carries a token,
+  // and whoever held the old one can no longer take the subject back.
+  if (!token_ok) d.emit(id, kNoGame, kNoScene, ev::ResumeTokenReissued{c.issued_token_hash});
   ConnId replaced = existing->connected ? existing->conn : kNoConn;
   d.emit(id, kNoGame, kNoScene, ev::SubjectConnected{conn, replaced});
   if (replaced != kNoConn) {

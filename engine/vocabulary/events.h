@@ -24,6 +24,15 @@ struct SubjectRegistered {
   bool operator==(const SubjectRegistered&) const = default;
 };
 
+// A registration took a disconnected subject over without its token: the token drawn for that
+// registration replaces the old one, so the new holder can resume later and the old one cannot.
+struct ResumeTokenReissued {
+  COHORT_EVENT("resume_token_reissued")
+  std::string resume_token_hash;
+  template <class S, class V> static void fields(S& s, V& v) { v("resume_token_hash", s.resume_token_hash); }
+  bool operator==(const ResumeTokenReissued&) const = default;
+};
+
 struct SubjectConnected {
   COHORT_EVENT("subject_connected")
   ConnId conn = kNoConn;
@@ -246,7 +255,7 @@ struct ServerStarted {
 namespace cohort {
 
 using EventBody =
-    std::variant<ev::SubjectRegistered, ev::SubjectConnected, ev::SubjectDisconnected,
+    std::variant<ev::SubjectRegistered, ev::ResumeTokenReissued, ev::SubjectConnected, ev::SubjectDisconnected,
                  ev::RttRecorded, ev::WaitroomJoined, ev::WaitroomLeft, ev::WaitroomTimedOut,
                  ev::ReunionWaitEnded, ev::GameCreated, ev::ValidationStarted,
                  ev::ValidationReported, ev::GameStarted, ev::GamePaused,

@@ -4,9 +4,9 @@
 // known: it draws one for each register_subject (a first registration keeps it), hashes the
 // one its client presented, and keeps both, by hash, until the engine's `registered` answer
 // comes back with the subject's hash: the frame it sends then carries the token with that
-// hash. A registration that took over a subject without its token gets no token in its frame:
-// nobody here knows it any more. The token of the socket's own subject stays known to it, for a
-// register_subject it sends again. Not thread-safe: one socket's strand owns it.
+// hash. A registration that takes a subject over without its token is given the token drawn
+// for it (the engine reissues: resume_token_reissued). The token of the socket's own subject
+// stays known to it, for a register_subject it sends again. Not thread-safe: one socket's strand owns it.
 #include <cstddef>
 #include <deque>
 #include <optional>
