@@ -36,6 +36,9 @@ def server_cases(tmp):
     unknown_server_key = os.path.join(tmp, "unknown-server-key.json")
     with open(unknown_server_key, "w") as out:
         json.dump({"experiment_id": "cli", "server": {"durabilty": "full"}, "scenes": GOOD_SCENES}, out)
+    deep = os.path.join(tmp, "deep.json")  # issue 15: RapidJSON's recursive parser crashed on this
+    with open(deep, "w") as out:
+        out.write("[" * 200000 + "]" * 200000)
     # --port 0 and --db in the scratch directory everywhere: were a refusal to fail, the server
     # would start on a free port and a scratch log, not on 8080 and ./cohort.db.
     where = ["--port", "0", "--db", log]
@@ -46,6 +49,8 @@ def server_cases(tmp):
          ["scenes[1].matchmaker.max_rtt", "unknown key"], [log]),
         ("config with an unknown key under server", ["--config", unknown_server_key, *where], CANNOT_RUN,
          ["server.durabilty", "unknown key"], [log]),
+        ("config nested 200,000 levels deep", ["--config", deep, *where], CANNOT_RUN,
+         ["config: nested deeper than 64 levels"], [log]),
     ]
 
 
