@@ -29,7 +29,7 @@ bool RoutingTable::follow(const Event& event) {
     subject_of_conn[connected->conn] = event.subject;
     return true;
   }
-  if (std::holds_alternative<ev::SubjectDisconnected>(event.body)) {
+  if (std::holds_alternative<ev::SubjectDisconnected>(event.body) || std::holds_alternative<ev::SubjectAbsent>(event.body)) {
     auto it = conn_of_subject.find(event.subject);
     if (it == conn_of_subject.end()) return false;
     subject_of_conn.erase(it->second);

@@ -32,6 +32,7 @@ const char* deadline_name(DeadlineKind kind) {
     case DeadlineKind::countdown_end: return "countdown_end";
     case DeadlineKind::validation_timeout: return "validation_timeout";
     case DeadlineKind::reconnection_grace: return "reconnection_grace";
+    case DeadlineKind::restart_grace: return "restart_grace";
   }
   return "?";
 }
@@ -81,6 +82,9 @@ class Applier {
     Subject& subject = *found;
     subject.connected = true;
     subject.conn = b.conn;
+    subject.absent = false;
+    subject.missed_waitroom_timeout = false;
+    subject.missed_game_end.clear();
   }
   void operator()(const ev::SubjectDisconnected&) {
     Subject* found = subj();
@@ -88,6 +92,31 @@ class Applier {
     Subject& subject = *found;
     subject.connected = false;
     subject.conn = kNoConn;
+    subject.absent = false;
+  }
+  void operator()(const ev::SubjectAbsent&) {
+    Subject* found = subj();
+    if (!found) return;
+    Subject& subject = *found;
+    subject.connected = false;
+    subject.conn = kNoConn;
+    subject.absent = true;
+  }
+  void operator()(const ev::RestartGraceStarted& b) {
+    if (s_.restart_grace_deadline) s_.deadlines.erase(Deadline{s_.restart_grace_deadline, DeadlineKind::restart_grace, kNoGame, {}});
+    s_.restart_grace_deadline = b.deadline;
+    if (b.deadline) s_.deadlines.insert(Deadline{b.deadline, DeadlineKind::restart_grace, kNoGame, {}});
+  }
+  void operator()(const ev::RestartGraceEnded&) {
+    if (s_.restart_grace_deadline) s_.deadlines.erase(Deadline{s_.restart_grace_deadline, DeadlineKind::restart_grace, kNoGame, {}});
+    s_.restart_grace_deadline = 0;
+  }
+  void operator()(const ev::GameDeadlineDeferred&) {
+    Game* found = gm();
+    if (!found) return;
+    Game& game = *found;
+    set_game_deadline(game, game.deadline_kind, 0);
+    game.deferred = true;
   }
   void operator()(const ev::RttRecorded& b) {
     if (Subject* subject = subj()) subject->rtt_ms = b.rtt_ms;
@@ -106,7 +135,10 @@ class Applier {
     if (Subject* subject = subj()) leave_waitroom(*subject);
   }
   void operator()(const ev::WaitroomTimedOut&) {
-    if (Subject* subject = subj()) leave_waitroom(*subject);
+    Subject* subject = subj();
+    if (!subject) return;
+    leave_waitroom(*subject);
+    if (subject->absent) subject->missed_waitroom_timeout = true;
   }
   void operator()(const ev::ReunionWaitEnded&) {
     Subject* found = subj();
@@ -143,6 +175,7 @@ class Applier {
     if (!found) return;
     Game& game = *found;
     game.status = GameStatus::validating;
+    game.deferred = false;
     set_game_deadline(game, DeadlineKind::validation_timeout, b.deadline);
   }
   void operator()(const ev::ValidationReported& b) {
@@ -153,6 +186,7 @@ class Applier {
     if (!found) return;
     Game& game = *found;
     game.status = GameStatus::playing;
+    game.deferred = false;
     if (game.started_at == 0) game.started_at = e_.at;
     set_game_deadline(game, game.deadline_kind, 0);
   }
@@ -163,6 +197,7 @@ class Applier {
     game.status = GameStatus::paused;
     game.pause_cause = b.cause;
     game.pause_frame = b.frame;
+    game.pause_player = b.player;
     game.paused_at = e_.at;
     game.reconnected.assign(game.players.size(), false);
     set_game_deadline(game, DeadlineKind::reconnection_grace, b.deadline);
@@ -196,6 +231,7 @@ class Applier {
         if (other != id) subject.last_partners.push_back(other);
       }
       if (subject.game != e_.game) continue;
+      if (subject.absent) subject.missed_game_end = b.reason;
       subject.state = SubjectState::idle;
       subject.game = kNoGame;
       subject.player = -1;

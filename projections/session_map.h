@@ -18,7 +18,7 @@ namespace cohort {
 
 enum class SubjectState { idle, waiting, in_game, done };
 enum class GameStatus { matched, validating, playing, paused, ended };
-enum class DeadlineKind { waitroom_expiry, reunion_wait, countdown_end, validation_timeout, reconnection_grace };
+enum class DeadlineKind { waitroom_expiry, reunion_wait, countdown_end, validation_timeout, reconnection_grace, restart_grace };
 
 const char* state_name(SubjectState state);
 const char* status_name(GameStatus status);
@@ -39,13 +39,19 @@ struct Subject {
   Millis wait_deadline = 0;     // waitroom expiry, 0 = none
   Millis reunion_deadline = 0;  // group_reunion: earlier partners awaited until then, 0 = not waiting for them
   std::vector<std::string> last_partners;  // the other players of the last game that ended
+  // Connected when the server last stopped, and not back yet (not connected meanwhile).
+  bool absent = false;
+  // What happened while absent that the subject's client was not told: said when it is back.
+  bool missed_waitroom_timeout = false;
+  std::string missed_game_end;  // the end reason of `last_game`, "" if none was missed
 
   template <class S, class V> static void fields(S& s, V& v) {
     v("id", s.id), v("state", s.state), v("scene", s.scene), v("game", s.game), v("player", s.player);
     v("last_game", s.last_game), v("resume_token_hash", s.resume_token_hash), v("rtt_ms", s.rtt_ms);
     v("connected", s.connected), v("conn", s.conn), v("waiting_since", s.waiting_since);
     v("wait_deadline", s.wait_deadline), v("reunion_deadline", s.reunion_deadline);
-    v("last_partners", s.last_partners);
+    v("last_partners", s.last_partners), v("absent", s.absent);
+    v("missed_waitroom_timeout", s.missed_waitroom_timeout), v("missed_game_end", s.missed_game_end);
   }
   bool operator==(const Subject&) const = default;
 };
@@ -63,16 +69,20 @@ struct Game {
   std::vector<bool> reconnected;  // p2p reconnection reported during a connection_lost pause
   std::string pause_cause;        // connection_lost or disconnect, while paused
   std::int64_t pause_frame = 0;
+  std::int64_t pause_player = 0;  // who detected the lost connection, or who is missing
   Millis paused_at = 0;
   DeadlineKind deadline_kind = DeadlineKind::countdown_end;
   Millis deadline = 0;  // the game's one pending deadline, 0 = none
+  // Its countdown or validation deadline fell due while a player was absent: `deadline_kind`
+  // fires when the last absent player is back (deadline is 0 meanwhile).
+  bool deferred = false;
 
   template <class S, class V> static void fields(S& s, V& v) {
     v("id", s.id), v("scene", s.scene), v("status", s.status), v("players", s.players), v("seed", s.seed);
     v("created_at", s.created_at), v("started_at", s.started_at), v("episodes", s.episodes);
     v("validated", s.validated), v("reconnected", s.reconnected), v("pause_cause", s.pause_cause);
-    v("pause_frame", s.pause_frame), v("paused_at", s.paused_at), v("deadline_kind", s.deadline_kind);
-    v("deadline", s.deadline);
+    v("pause_frame", s.pause_frame), v("pause_player", s.pause_player), v("paused_at", s.paused_at), v("deadline_kind", s.deadline_kind);
+    v("deadline", s.deadline), v("deferred", s.deferred);
   }
   bool operator==(const Game&) const = default;
 };
@@ -98,6 +108,7 @@ struct SessionMap {
   GameId last_game_id = kNoGame;
   std::int64_t nonce = 0;  // of the last server start; game seeds derive from it
   std::int64_t server_starts = 0;  // runs of the server on this log; each run numbers its sockets apart
+  Millis restart_grace_deadline = 0;  // until when absent subjects are waited for, 0 = none
 
   const Subject* subject(const std::string& id) const;
   const Game* game(GameId id) const;

@@ -23,7 +23,7 @@ struct SnapshotCodec {
     line(out, "header", [&](auto& w) {
       w("version", std::int64_t{kSnapshotVersion}), w("experiment_id", m.experiment->experiment_id);
       w("last_seq", p.last_seq), w("last_game_id", m.last_game_id), w("nonce", m.nonce);
-      w("server_starts", m.server_starts);
+      w("server_starts", m.server_starts), w("restart_grace_deadline", m.restart_grace_deadline);
     });
     std::vector<const Subject*> subjects;
     for (const auto& [id, subject] : m.subjects) subjects.push_back(&subject);
@@ -81,7 +81,8 @@ struct SnapshotCodec {
         if (version != kSnapshotVersion) throw SnapshotError("snapshot version " + std::to_string(version));
         if (experiment_id != m.experiment->experiment_id) throw SnapshotError("snapshot of another experiment");
         r("last_seq", p.last_seq), r("last_game_id", m.last_game_id), r("nonce", m.nonce);
-        r("server_starts", m.server_starts);
+        r("server_starts", m.server_starts), r("restart_grace_deadline", m.restart_grace_deadline);
+        if (m.restart_grace_deadline) m.deadlines.insert({m.restart_grace_deadline, DeadlineKind::restart_grace, kNoGame, {}});
         header = true;
       } else if (kind == "subject") {
         Subject subject;

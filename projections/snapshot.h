@@ -11,7 +11,8 @@
 namespace cohort {
 
 // 3: a subject holds its resume token's hash; 2 held the token itself.
-inline constexpr int kSnapshotVersion = 3;
+// 4: absent subjects, deferred game deadlines and the restart grace (issue 16).
+inline constexpr int kSnapshotVersion = 4;
 
 struct SnapshotError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -173,6 +173,7 @@ ServerSettings read_server(const Value& value) {
       static_cast<int>(r.integer("max_connections_per_address", s.max_connections_per_address, 1, 1000000));
   s.max_queued_commands = static_cast<int>(r.integer("max_queued_commands", s.max_queued_commands, 100, 100000000));
   s.request_timeout_ms = static_cast<int>(r.integer("request_timeout_ms", s.request_timeout_ms, 100, 3600000));
+  s.restart_grace_ms = static_cast<int>(r.integer("restart_grace_ms", s.restart_grace_ms, 0, 86400000));
   s.trusted_proxies = r.strings("trusted_proxies");
   s.allowed_origins = r.strings("allowed_origins");
   r.finish();

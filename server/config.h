@@ -32,6 +32,7 @@ struct ServerSettings {
   int max_connections_per_address = 500;
   int max_queued_commands = 100000;    // commands waiting for the engine before `overloaded`
   int request_timeout_ms = 30000;      // an HTTP request (headers and body) must arrive within this
+  int restart_grace_ms = 15000;        // after a restart, how long the subjects of the last run may take to come back
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
   std::vector<std::string> allowed_origins;  // browser Origins that may open a socket; [] = the server's own
 };

@@ -143,7 +143,7 @@ TEST_CASE("exit path: disconnect and reconnect within the grace resumes the game
   h.disconnect("bob");
   h.advance(2000);
   h.connect("bob", "token-bob");
-  CHECK(h.messages_to("bob") == Strings{"registered", "activate_scene", "session_restored", "p2p_resume"});
+  CHECK(h.messages_to("bob") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned", "pyodide_game_ready", "p2p_resume"});
   CHECK(h.message_args("bob", "session_restored") == R"({"game_id":1,"player_id":1,"scene_id":"cramped_room"})");
   CHECK(h.messages_to("alice") == Strings{"p2p_resume"});
   CHECK(h.state().game(game)->status == GameStatus::playing);
@@ -278,7 +278,7 @@ TEST_CASE("exit path: page refresh (disconnect, then register with the token)") 
   GameId game = h.start_game({"alice", "bob"});
   h.disconnect("alice");
   h.connect("alice", "token-alice");
-  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "p2p_resume"});
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned", "pyodide_game_ready", "p2p_resume"});
   CHECK(h.state().game(game)->status == GameStatus::playing);
   h.send("alice", cmd::LeaveGame{});
   expect_clean_end(h, game, {"alice", "bob"});
@@ -295,7 +295,8 @@ TEST_CASE("exit path: a duplicate tab without the token changes nothing; with it
   h.connect("alice", "wrong-token");
   CHECK(h.event_types() == Strings{"command_rejected"});
   h.connect("alice", "token-alice");
-  CHECK(h.messages_to("alice") == Strings{"session_replaced", "registered", "activate_scene", "session_restored"});
+  CHECK(h.messages_to("alice") == Strings{"session_replaced", "registered", "activate_scene", "session_restored", "pyodide_player_assigned", "pyodide_game_ready",
+                                          "start_game"});
   const auto* replaced = std::get_if<ev::Notification>(&h.last[1].body);
   REQUIRE(replaced);
   CHECK(replaced->conn == first);
@@ -338,7 +339,7 @@ TEST_CASE("exit path: restart in every state") {
   h.connect("p1", "token-p1");
   h.connect("p2", "token-p2");
   CHECK(h.messages_to("p1") == Strings{"p2p_resume"});
-  CHECK(h.messages_to("p2") == Strings{"registered", "activate_scene", "session_restored", "p2p_resume"});
+  CHECK(h.messages_to("p2") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned", "pyodide_game_ready", "p2p_resume"});
   CHECK(h.state().game(playing)->status == GameStatus::playing);
   h.advance(5000);  // q1 and q2 did not come back
   CHECK(h.state().game(paused) == nullptr);

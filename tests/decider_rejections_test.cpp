@@ -159,5 +159,6 @@ TEST_CASE("a takeover without the token reissues it: the new holder resumes the 
   h.run(Command{0, "alice", 72, std::nullopt, cmd::RegisterSubject{token_hash("token-alice"), token_hash("x")}});
   CHECK(h.find_event<ev::CommandRejected>()->code == "duplicate_session");  // the old token is void
   h.run(Command{0, "alice", 73, std::nullopt, cmd::RegisterSubject{token_hash("fresh"), token_hash("y")}});
-  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "p2p_resume"});
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned",
+                                          "pyodide_game_ready", "p2p_resume"});
 }

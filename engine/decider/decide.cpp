@@ -25,6 +25,7 @@ void fire_due_deadlines(Decision& d) {
       case DeadlineKind::countdown_end: rules::countdown_ended(d, firing.game); break;
       case DeadlineKind::validation_timeout: rules::validation_timed_out(d, firing.game); break;
       case DeadlineKind::reconnection_grace: rules::reconnection_grace_ended(d, firing.game); break;
+      case DeadlineKind::restart_grace: rules::restart_grace_ended(d); break;
     }
   }
 }

@@ -41,10 +41,24 @@ bool is_exclusion_reason(const std::string& reason) {
   return reason == "sustained_ping" || reason == "tab_hidden" || reason == "custom_callback";
 }
 
+// A restart is not a disconnect: a game's countdown or validation falling due while one of
+// its players is absent waits for that player (PROTOCOL.md 4.1).
+bool defer_for_absent(Decision& d, const Game& game) {
+  for (const std::string& id : game.players) {
+    const Subject* subject = d.state().subject(id);
+    if (subject && subject->absent) {
+      d.emit("", game.id, game.scene, ev::GameDeadlineDeferred{});
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void countdown_ended(Decision& d, GameId id) {
   const Game& game = *d.state().game(id);
+  if (defer_for_absent(d, game)) return;
   const Scene& scene = d.state().scene(game.scene);
   if (scene.p2p_validation) {
     d.emit("", id, game.scene, ev::ValidationStarted{d.at() + std::max<Millis>(1, scene.validation_timeout_ms)});
@@ -54,7 +68,21 @@ void countdown_ended(Decision& d, GameId id) {
 }
 
 void validation_timed_out(Decision& d, GameId id) {
+  if (defer_for_absent(d, *d.state().game(id))) return;
   end_game(d, id, Ending{.reason = "validation_failed", .validation_reason = "timeout"});
+}
+
+void fire_deferred_if_complete(Decision& d, GameId id) {
+  const Game* game = d.state().game(id);
+  if (!game || !game->deferred) return;
+  for (const std::string& player : game->players) {
+    if (d.state().subject(player)->absent) return;
+  }
+  if (game->deadline_kind == DeadlineKind::countdown_end) {
+    countdown_ended(d, id);
+  } else {
+    validation_timed_out(d, id);
+  }
 }
 
 void reconnection_grace_ended(Decision& d, GameId id) {

@@ -17,10 +17,10 @@ std::optional<std::vector<std::string>> reunion_group(const SessionMap& state, c
                                                       const std::vector<std::string>& room) {
   for (const std::string& id : room) {
     const Subject& waiter = *state.subject(id);
-    if (waiter.last_partners.empty()) continue;
+    if (waiter.last_partners.empty() || waiter.absent) continue;
     std::vector<std::string> group{id};
     for (const std::string& partner : waiter.last_partners) {
-      if (std::find(room.begin(), room.end(), partner) == room.end()) break;
+      if (std::find(room.begin(), room.end(), partner) == room.end() || state.subject(partner)->absent) break;
       group.push_back(partner);
     }
     if (static_cast<int>(group.size()) == scene.human_seats) {
@@ -53,7 +53,8 @@ std::optional<std::vector<std::string>> find_group(const SessionMap& state, int 
   std::vector<const Subject*> open;
   for (const std::string& id : room) {
     const Subject* waiter = state.subject(id);
-    if (waiter && open_to_strangers(scene, *waiter)) open.push_back(waiter);
+    // An absent waiter keeps its place, but is matched only once it is back.
+    if (waiter && !waiter->absent && open_to_strangers(scene, *waiter)) open.push_back(waiter);
   }
   for (std::size_t anchor = 0; anchor + seats <= open.size(); ++anchor) {
     std::vector<const Subject*> group{open[anchor]};

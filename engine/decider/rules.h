@@ -13,12 +13,17 @@ void advance_scene(Decision& d, const Subject& subject);
 void ping(Decision& d, const Subject& subject, const cmd::Ping& c);
 void disconnect(Decision& d, const Subject& subject);
 void server_started(Decision& d, const cmd::ServerStarted& c);
+// Who is still absent when the restart grace ends is disconnected now.
+void restart_grace_ended(Decision& d);
 
 // waitroom_rules.cpp
 void join_game(Decision& d, const Subject& subject, const cmd::JoinGame& c);
 void leave_waitroom(Decision& d, const Subject& subject, const char* reason);
 void waitroom_expired(Decision& d, const std::string& subject);
 void reunion_wait_ended(Decision& d, const std::string& subject);
+// The notifications that set a game up on a player's client, as at its creation; `to_sender`
+// sends them to the command's socket (a returning player) instead of to the player.
+void notify_game_set_up(Decision& d, GameId game, std::size_t seat, bool to_sender);
 // Creates every game the scene's matchmaker can fill now.
 void match_scene(Decision& d, int scene);
 void broadcast_waiting_room(Decision& d, int scene);
@@ -32,6 +37,8 @@ void countdown_ended(Decision& d, GameId game);
 void validation_timed_out(Decision& d, GameId game);
 void reconnection_grace_ended(Decision& d, GameId game);
 void resume_if_complete(Decision& d, GameId game);
+// A game whose deadline waited for absent players: fire it once none is absent.
+void fire_deferred_if_complete(Decision& d, GameId game);
 
 struct Ending {
   std::string reason;

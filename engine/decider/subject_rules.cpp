@@ -12,6 +12,49 @@ JsonObject activate_scene_args(const Scene& scene, int index) {
   return args;
 }
 
+// The game is paused for this subject's socket alone: its return resumes it.
+bool waits_only_for(const Decision& d, const Game& game, const Subject& subject) {
+  if (game.pause_cause != "disconnect") return false;
+  return std::all_of(game.players.begin(), game.players.end(), [&](const std::string& id) {
+    return id == subject.id || d.state().subject(id)->connected;
+  });
+}
+
+// A player back in its game gets what sets the game up on its client, as at the match, and
+// where the game stands now.
+void reply_game_restored(Decision& d, const Subject& subject) {
+  const Game& game = *d.state().game(subject.game);
+  const std::string& scene_id = d.state().scene(game.scene).scene_id;
+  JsonObject restored;
+  restored.num("game_id", game.id).num("player_id", subject.player).str("scene_id", scene_id);
+  d.reply("session_restored", std::move(restored));
+  notify_game_set_up(d, game.id, static_cast<std::size_t>(subject.player), true);
+  if (game.status == GameStatus::playing) {
+    JsonObject start;
+    start.num("game_id", game.id).str("scene_id", scene_id);
+    d.reply("start_game", std::move(start));
+  } else if (game.status == GameStatus::paused && !waits_only_for(d, game, subject)) {  // else p2p_resume follows
+    JsonObject pause;
+    pause.num("game_id", game.id).num("pause_frame", game.pause_frame).num("detecting_player", game.pause_player);
+    d.reply("p2p_pause", std::move(pause));
+  }
+}
+
+// What an absent subject's client was not told while the server was down or restarting.
+void reply_missed(Decision& d, const Subject& before) {
+  if (before.missed_waitroom_timeout) {
+    const Scene& scene = d.state().scene(before.scene);
+    JsonObject timeout;
+    timeout.str("scene_id", scene.scene_id).str("message", scene.messages.waitroom_timeout);
+    d.reply("waitroom_timeout", std::move(timeout));
+  }
+  if (!before.missed_game_end.empty()) {
+    JsonObject end;
+    end.num("game_id", before.last_game).str("reason", before.missed_game_end);
+    d.reply("end_game", std::move(end));
+  }
+}
+
 void reply_registered(Decision& d, const Subject& subject) {
   const Scene& scene = d.state().scene(subject.scene);
   JsonObject registered;
@@ -28,11 +71,7 @@ void reply_registered(Decision& d, const Subject& subject) {
     return;
   }
   d.reply("activate_scene", activate_scene_args(scene, subject.scene));
-  if (subject.state == SubjectState::in_game) {
-    JsonObject restored;
-    restored.num("game_id", subject.game).num("player_id", subject.player).str("scene_id", scene.scene_id);
-    d.reply("session_restored", std::move(restored));
-  }
+  if (subject.state == SubjectState::in_game) reply_game_restored(d, subject);
 }
 
 // The subject's socket is gone: leave the waitroom at once, or pause (or end) its game.
@@ -73,6 +112,7 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
     d.notify_socket(conn, id, "duplicate_session", std::move(args), false);
     return;
   }
+  const Subject before = *existing;  // connecting clears what it missed while absent
   // Without its token, the new holder gets a new one: `registered` always carries a token,
   // and whoever held the old one can no longer take the subject back.
   if (!token_ok) d.emit(id, kNoGame, kNoScene, ev::ResumeTokenReissued{c.issued_token_hash});
@@ -85,7 +125,16 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
   }
   const Subject& subject = *d.state().subject(id);
   reply_registered(d, subject);
-  if (subject.state == SubjectState::in_game) resume_if_complete(d, subject.game);
+  reply_missed(d, before);
+  if (subject.state == SubjectState::in_game) {
+    GameId game = subject.game;
+    resume_if_complete(d, game);
+    fire_deferred_if_complete(d, game);
+  } else if (subject.state == SubjectState::waiting) {  // an absent waiter is back: matchable again
+    int scene = subject.scene;
+    match_scene(d, scene);
+    broadcast_waiting_room(d, scene);
+  }
 }
 
 void advance_scene(Decision& d, const Subject& subject) {
@@ -124,16 +173,35 @@ void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subjec
 
 void server_started(Decision& d, const cmd::ServerStarted& c) {
   d.emit("", kNoGame, kNoScene, ev::ServerStarted{c.nonce});
-  // Every socket of the previous run is gone; the usual rules and graces apply from now.
   std::vector<std::string> connected;
   for (const auto& [id, subject] : d.state().subjects) {
     if (subject.connected) connected.push_back(id);
   }
   std::sort(connected.begin(), connected.end());  // the same order on every run
-  for (const std::string& id : connected) {
-    const Subject* subject = d.state().subject(id);
-    if (subject && subject->connected) lose_connection(d, *subject);
+  Millis grace = c.restart_grace_ms.value_or(0);
+  if (grace <= 0) {  // no grace: every socket of the previous run is gone, and counts as such now
+    for (const std::string& id : connected) {
+      const Subject* subject = d.state().subject(id);
+      if (subject && subject->connected) lose_connection(d, *subject);
+    }
+    return;
   }
+  // A restart is not a disconnect: who was connected is absent, keeps its place, and has until
+  // the grace's end to come back (subjects still absent from an earlier start get as long).
+  for (const std::string& id : connected) d.emit(id, kNoGame, kNoScene, ev::SubjectAbsent{});
+  bool anyone_absent = std::any_of(d.state().subjects.begin(), d.state().subjects.end(),
+                                   [](const auto& entry) { return entry.second.absent; });
+  if (anyone_absent) d.emit("", kNoGame, kNoScene, ev::RestartGraceStarted{d.at() + grace});
+}
+
+void restart_grace_ended(Decision& d) {
+  d.emit("", kNoGame, kNoScene, ev::RestartGraceEnded{});
+  std::vector<std::string> absent;
+  for (const auto& [id, subject] : d.state().subjects) {
+    if (subject.absent) absent.push_back(id);
+  }
+  std::sort(absent.begin(), absent.end());
+  for (const std::string& id : absent) lose_connection(d, *d.state().subject(id));
 }
 
 }  // namespace cohort::rules

@@ -21,33 +21,45 @@ void create_game(Decision& d, int scene_index, const std::vector<std::string>& p
   std::int64_t seed = game_seed(d.state().nonce, id);
   Millis countdown_deadline = scene.countdown_ms > 0 ? d.at() + scene.countdown_ms : 0;
   d.emit("", id, scene_index, ev::GameCreated{seed, players, countdown_deadline});
-  const std::int64_t num_players = scene.human_seats + scene.bot_seats;
-  std::string seat_list = "[";
-  JsonObject player_subjects;
-  for (std::size_t seat = 0; seat < players.size(); ++seat) {
-    seat_list += (seat ? "," : "") + std::to_string(seat);
-    player_subjects.str(std::to_string(seat), players[seat]);
-  }
-  seat_list += "]";
-  std::string subjects_json = player_subjects.text();
-  for (std::size_t seat = 0; seat < players.size(); ++seat) {
-    JsonObject countdown;
-    countdown.num("game_id", id).num("countdown_ms", scene.countdown_ms);
-    d.notify(players[seat], "match_found_countdown", std::move(countdown));
-    JsonObject assigned;
-    assigned.num("game_id", id)
-        .num("player_id", static_cast<std::int64_t>(seat))
-        .num("game_seed", seed)
-        .num("num_players", num_players);
-    d.notify(players[seat], "pyodide_player_assigned", std::move(assigned));
-    JsonObject ready;
-    ready.num("game_id", id).raw("players", seat_list).raw("player_subjects", subjects_json);
-    d.notify(players[seat], "pyodide_game_ready", std::move(ready));
-  }
+  for (std::size_t seat = 0; seat < players.size(); ++seat) notify_game_set_up(d, id, seat, false);
   if (countdown_deadline == 0) countdown_ended(d, id);
 }
 
 }  // namespace
+
+void notify_game_set_up(Decision& d, GameId id, std::size_t seat, bool to_sender) {
+  const Game& game = *d.state().game(id);
+  const Scene& scene = d.state().scene(game.scene);
+  const std::string& player = game.players[seat];
+  auto send = [&](std::string_view event, JsonObject args) {
+    if (to_sender) {
+      d.reply(event, std::move(args));
+    } else {
+      d.notify(player, event, std::move(args));
+    }
+  };
+  if (game.status == GameStatus::matched) {  // what is left of the countdown
+    JsonObject countdown;
+    countdown.num("game_id", id).num("countdown_ms", game.deadline ? std::max<Millis>(0, game.deadline - d.at()) : 0);
+    send("match_found_countdown", std::move(countdown));
+  }
+  JsonObject assigned;
+  assigned.num("game_id", id)
+      .num("player_id", static_cast<std::int64_t>(seat))
+      .num("game_seed", game.seed)
+      .num("num_players", scene.human_seats + scene.bot_seats);
+  send("pyodide_player_assigned", std::move(assigned));
+  std::string seat_list = "[";
+  JsonObject player_subjects;
+  for (std::size_t other = 0; other < game.players.size(); ++other) {
+    seat_list += (other ? "," : "") + std::to_string(other);
+    player_subjects.str(std::to_string(other), game.players[other]);
+  }
+  seat_list += "]";
+  JsonObject ready;
+  ready.num("game_id", id).raw("players", seat_list).raw("player_subjects", player_subjects.text());
+  send("pyodide_game_ready", std::move(ready));
+}
 
 void broadcast_waiting_room(Decision& d, int scene_index) {
   const Scene& scene = d.state().scene(scene_index);

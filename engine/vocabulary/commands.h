@@ -145,10 +145,17 @@ struct Timer {
 
 // The server came up on this log. `nonce` is drawn at random and recorded, so game
 // seeds derived from it are reproducible on replay.
+// `restart_grace_ms` (server.restart_grace_ms) is how long the subjects that were connected
+// at the stop stay absent, waiting to come back, before they count as disconnected; absent in
+// logs from before it existed, where a start disconnected everyone at once.
 struct ServerStarted {
   static constexpr std::string_view name = "server_started";
   std::int64_t nonce = 0;
-  template <class S, class V> static void fields(S& s, V& v) { v("nonce", s.nonce); }
+  std::optional<std::int64_t> restart_grace_ms;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("nonce", s.nonce);
+    v("restart_grace_ms", s.restart_grace_ms);
+  }
   bool operator==(const ServerStarted&) const = default;
 };
 

@@ -248,6 +248,37 @@ struct ServerStarted {
   bool operator==(const ServerStarted&) const = default;
 };
 
+// A restart is not a disconnect (PROTOCOL.md 4.1): a subject that was connected when the
+// server stopped is absent until it registers again or the restart grace ends.
+struct SubjectAbsent {
+  COHORT_EVENT("subject_absent")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const SubjectAbsent&) const = default;
+};
+
+// One deadline for every absent subject: server_started + restart_grace_ms.
+struct RestartGraceStarted {
+  COHORT_EVENT("restart_grace_started")
+  Millis deadline = 0;
+  template <class S, class V> static void fields(S& s, V& v) { v("deadline", s.deadline); }
+  bool operator==(const RestartGraceStarted&) const = default;
+};
+
+// The restart grace is over; who is still absent is disconnected next, under the usual rules.
+struct RestartGraceEnded {
+  COHORT_EVENT("restart_grace_ended")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const RestartGraceEnded&) const = default;
+};
+
+// A game's countdown or validation deadline fell due while one of its players was absent: it
+// waits for that player (it fires when the last absent player is back) or for the grace's end.
+struct GameDeadlineDeferred {
+  COHORT_EVENT("game_deadline_deferred")
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const GameDeadlineDeferred&) const = default;
+};
+
 #undef COHORT_EVENT
 
 }  // namespace cohort::ev
@@ -261,7 +292,8 @@ using EventBody =
                  ev::ValidationReported, ev::GameStarted, ev::GamePaused,
                  ev::ReconnectionReported, ev::GameResumed, ev::PlayerExcluded,
                  ev::EpisodeCompleted, ev::GameEnded, ev::SubjectAdvanced, ev::SubjectDone,
-                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ServerStarted>;
+                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ServerStarted,
+                 ev::SubjectAbsent, ev::RestartGraceStarted, ev::RestartGraceEnded, ev::GameDeadlineDeferred>;
 
 struct Event {
   Millis at = 0;

@@ -33,6 +33,7 @@ void Registry::follow(const Event& event) {
   // Most events route nothing: skip the lock for them.
   const EventBody& body = event.body;
   if (!std::holds_alternative<ev::SubjectConnected>(body) && !std::holds_alternative<ev::SubjectDisconnected>(body) &&
+      !std::holds_alternative<ev::SubjectAbsent>(body) &&
       !std::holds_alternative<ev::GameCreated>(body) && !std::holds_alternative<ev::GameEnded>(body) &&
       !std::holds_alternative<ev::SubjectRegistered>(body) && !std::holds_alternative<ev::ResumeTokenReissued>(body)) {
     return;

@@ -64,7 +64,7 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
       config.server.snapshot_every,
       Pipeline::Bounds{static_cast<std::size_t>(config.server.max_queued_commands), config.server.rejections_per_s});
 
-  pipeline_->submit(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{random_nonce()}});
+  pipeline_->submit(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{random_nonce(), config.server.restart_grace_ms}});
   // Sockets are numbered by this run, so wait until the engine has decided the start.
   std::promise<std::int64_t> run;
   pipeline_->query([&run](const Engine& engine) { run.set_value(engine.state().server_starts); });
