@@ -1,10 +1,17 @@
 #include "projections/analytics.h"
 
+#include "engine/vocabulary/experiment_json.h"
+
 namespace cohort {
 
 std::optional<Millis> SessionRow::duration_ms() const {
   if (!ended_at) return std::nullopt;
   return *ended_at - started_at.value_or(matched_at);
+}
+
+void Analytics::configure(const Experiment& experiment) {
+  scene_ids_.clear();
+  for (const Scene& scene : experiment.scenes) scene_ids_.push_back(scene.scene_id);
 }
 
 void Analytics::apply(const Event& event) {
@@ -15,7 +22,12 @@ void Analytics::apply(const Event& event) {
   std::visit(
       [&](const auto& body) {
         using Body = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<Body, ev::WaitroomJoined>) {
+        if constexpr (std::is_same_v<Body, ev::ExperimentConfigured>) {
+          try {
+            configure(parse_experiment(body.experiment));
+          } catch (const ConfigError&) {  // decoding refuses such a record
+          }
+        } else if constexpr (std::is_same_v<Body, ev::WaitroomJoined>) {
           joined_at_[event.subject] = event.at;
         } else if constexpr (std::is_same_v<Body, ev::GameCreated>) {
           auto& rows = rows_[event.game];
@@ -24,6 +36,9 @@ void Analytics::apply(const Event& event) {
             SessionRow row;
             row.game_id = event.game;
             row.scene = event.scene;
+            if (event.scene >= 0 && static_cast<std::size_t>(event.scene) < scene_ids_.size()) {
+              row.scene_id = scene_ids_[static_cast<std::size_t>(event.scene)];
+            }
             row.subject_id = body.players[seat];
             row.player_id = static_cast<int>(seat);
             for (const auto& other : body.players) {

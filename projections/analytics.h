@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "engine/vocabulary/events.h"
+#include "engine/vocabulary/experiment.h"
 
 namespace cohort {
 
 struct SessionRow {
   GameId game_id = kNoGame;
   int scene = kNoScene;
+  std::string scene_id;  // as the experiment in force at the match named it
   std::string subject_id;
   int player_id = 0;
   std::vector<std::string> partner_subject_ids;
@@ -32,7 +34,7 @@ struct SessionRow {
   std::int64_t total_pause_ms = 0;
 
   template <class S, class V> static void fields(S& s, V& v) {
-    v("game_id", s.game_id), v("scene", s.scene), v("subject_id", s.subject_id), v("player_id", s.player_id);
+    v("game_id", s.game_id), v("scene", s.scene), v("scene_id", s.scene_id), v("subject_id", s.subject_id), v("player_id", s.player_id);
     v("partner_subject_ids", s.partner_subject_ids), v("matched_at", s.matched_at), v("started_at", s.started_at);
     v("ended_at", s.ended_at), v("waited_ms", s.waited_ms), v("ended", s.ended);
     v("termination_reason", s.termination_reason), v("termination_frame", s.termination_frame);
@@ -52,6 +54,9 @@ std::string game_end_reason(const std::vector<SessionRow>& rows);
 
 class Analytics {
  public:
+  // The experiment in force before the first event (experiment_configured changes it later):
+  // rows name their scene by its id at the match, whatever scene lists came after.
+  void configure(const Experiment& experiment);
   void apply(const Event& event);
   // Rows by game id, then player id.
   const std::map<GameId, std::vector<SessionRow>>& rows() const { return rows_; }
@@ -63,6 +68,7 @@ class Analytics {
   std::map<GameId, std::vector<SessionRow>> rows_;
   std::map<GameId, Millis> paused_at_;
   std::map<GameId, std::pair<std::int64_t, std::string>> excluded_;  // game -> (player, reason)
+  std::vector<std::string> scene_ids_;  // of the experiment in force, by scene index
 };
 
 }  // namespace cohort

@@ -118,7 +118,7 @@ void games(Writer& w, const SessionMap& state, Millis now, std::size_t listed) {
 
 // Games are kept in id order, which is creation order, not end order: every game is looked at.
 // A few microseconds per thousand games; the dashboard asks at most a few times a second.
-void ended(Writer& w, const SessionMap& state, const Analytics& analytics, Millis now, const DashboardLimits& limits) {
+void ended(Writer& w, const Analytics& analytics, Millis now, const DashboardLimits& limits) {
   std::map<std::string, std::size_t> by_reason;
   std::vector<const std::vector<SessionRow>*> recent;
   for (const auto& [id, rows] : analytics.rows()) {
@@ -153,7 +153,7 @@ void ended(Writer& w, const SessionMap& state, const Analytics& analytics, Milli
     w.Key("game_id");
     w.Int64(rows.front().game_id);
     w.Key("scene_id");
-    string(w, state.scene(rows.front().scene).scene_id);
+    string(w, rows.front().scene_id);  // the scene list may have changed since
     w.Key("ended_at");
     w.Int64(*rows.front().ended_at);
     w.Key("reason");
@@ -188,7 +188,7 @@ std::string dashboard_view(const SessionMap& state, const Analytics& analytics, 
   w.Key("games");
   games(w, state, now, limits.games_listed);
   w.Key("ended");
-  ended(w, state, analytics, now, limits);
+  ended(w, analytics, now, limits);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

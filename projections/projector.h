@@ -11,7 +11,11 @@ namespace cohort {
 
 class Projector {
  public:
-  explicit Projector(std::shared_ptr<const Experiment> experiment) : map(std::move(experiment)) {}
+  // `experiment`: the one in force before the first record this projector is fed (a log's
+  // experiment_configured events replace it as they come).
+  explicit Projector(std::shared_ptr<const Experiment> experiment) : map(std::move(experiment)) {
+    analytics.configure(*map.experiment);
+  }
 
   // Only the seq and the sender matter to the projections; rebuilding needs no command decoding.
   void begin_command(Seq seq, std::string_view subject) {

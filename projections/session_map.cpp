@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/vocabulary/experiment_json.h"
+
 namespace cohort {
 
 const char* state_name(SubjectState state) {
@@ -261,6 +263,17 @@ class Applier {
   void operator()(const ev::MetricsStored&) {}
   void operator()(const ev::Notification&) {}
   void operator()(const ev::CommandRejected&) {}
+  void operator()(const ev::ExperimentConfigured& b) {
+    // Decoding refuses an experiment that does not parse, and the decider writes only parsed
+    // ones: the catch is for an event made by hand.
+    try {
+      s_.experiment = std::make_shared<const Experiment>(parse_experiment(b.experiment));
+    } catch (const ConfigError&) {
+      return;
+    }
+    // The decider empties the waitrooms of scenes that go (or stop being game scenes) first.
+    s_.waitrooms.resize(s_.experiment->scenes.size());
+  }
   void operator()(const ev::ServerStarted& b) {
     s_.nonce = b.nonce;
     ++s_.server_starts;

@@ -98,7 +98,7 @@ struct Deadline {
 struct SessionMap {
   explicit SessionMap(std::shared_ptr<const Experiment> experiment);
 
-  std::shared_ptr<const Experiment> experiment;
+  ExperimentPtr experiment;  // the one in force: experiment_configured replaces it
   std::unordered_map<std::string, Subject> subjects;  // iteration order is not meaningful: sort where it matters
   std::map<GameId, Game> games;                     // live games only: an ended game is erased
   std::vector<std::vector<std::string>> waitrooms;  // per scene index, in arrival order

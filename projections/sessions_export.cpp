@@ -29,12 +29,12 @@ Cell text(std::string s) { return Cell{Cell::Kind::text, std::move(s)}; }
 Cell number(std::optional<std::int64_t> n) { return n ? Cell{Cell::Kind::integer, {}, *n} : Cell{}; }
 Cell flag(std::optional<bool> b) { return b ? Cell{Cell::Kind::boolean, {}, 0, *b} : Cell{}; }
 
-std::vector<Cell> cells_of(const SessionRow& row, const Experiment& experiment) {
+std::vector<Cell> cells_of(const SessionRow& row) {
   std::string partners;
   for (const auto& p : row.partner_subject_ids) partners += (partners.empty() ? "" : ";") + p;
   bool running = !row.ended;
   return {number(row.game_id),
-          text(experiment.scenes.at(static_cast<std::size_t>(row.scene)).scene_id),
+          text(row.scene_id),
           text(row.subject_id),
           number(row.player_id),
           text(partners),
@@ -85,7 +85,7 @@ void csv_field(std::string& out, const Cell& cell) {
 
 }  // namespace
 
-std::string sessions_export(const Analytics& analytics, const Experiment& experiment, ExportFormat format) {
+std::string sessions_export(const Analytics& analytics, ExportFormat format) {
   std::string out;
   if (format == ExportFormat::csv) {
     for (std::size_t i = 0; i < std::size(kColumns); ++i) out += (i ? "," : "") + std::string(kColumns[i]);
@@ -93,7 +93,7 @@ std::string sessions_export(const Analytics& analytics, const Experiment& experi
   }
   for (const auto& [game, rows] : analytics.rows()) {
     for (const SessionRow& row : rows) {
-      auto cells = cells_of(row, experiment);
+      auto cells = cells_of(row);
       if (format == ExportFormat::csv) {
         for (std::size_t i = 0; i < cells.size(); ++i) {
           if (i) out += ',';

@@ -12,6 +12,7 @@ namespace cohort {
 
 enum class ExportFormat { csv, jsonl };
 
-std::string sessions_export(const Analytics& analytics, const Experiment& experiment, ExportFormat format);
+// A row names its scene as the experiment in force at its match did (SessionRow::scene_id).
+std::string sessions_export(const Analytics& analytics, ExportFormat format);
 
 }  // namespace cohort

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/vocabulary/experiment_json.h"
 #include "engine/vocabulary/field_text.h"
 
 namespace cohort {
@@ -25,6 +26,9 @@ struct SnapshotCodec {
       w("last_seq", p.last_seq), w("last_game_id", m.last_game_id), w("nonce", m.nonce);
       w("server_starts", m.server_starts), w("restart_grace_deadline", m.restart_grace_deadline);
     });
+    // The experiment in force: the records after the snapshot are read with it, whatever config
+    // the restoring server was started with.
+    line(out, "experiment", [&](auto& w) { w("json", experiment_json(*m.experiment)); });
     std::vector<const Subject*> subjects;
     for (const auto& [id, subject] : m.subjects) subjects.push_back(&subject);
     std::sort(subjects.begin(), subjects.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -67,6 +71,7 @@ struct SnapshotCodec {
   static void restore(Projector& p, std::string_view text) {
     SessionMap& m = p.map;
     bool header = false;
+    bool experiment = false;
     while (!text.empty()) {
       auto end = text.find('\n');
       std::string_view line_text = text.substr(0, end);
@@ -79,11 +84,21 @@ struct SnapshotCodec {
         std::string experiment_id;
         r("version", version), r("experiment_id", experiment_id);
         if (version != kSnapshotVersion) throw SnapshotError("snapshot version " + std::to_string(version));
-        if (experiment_id != m.experiment->experiment_id) throw SnapshotError("snapshot of another experiment");
         r("last_seq", p.last_seq), r("last_game_id", m.last_game_id), r("nonce", m.nonce);
         r("server_starts", m.server_starts), r("restart_grace_deadline", m.restart_grace_deadline);
         if (m.restart_grace_deadline) m.deadlines.insert({m.restart_grace_deadline, DeadlineKind::restart_grace, kNoGame, {}});
         header = true;
+      } else if (kind == "experiment") {
+        std::string json;
+        r("json", json);
+        try {
+          m.experiment = std::make_shared<const Experiment>(parse_experiment(json));
+        } catch (const ConfigError& error) {
+          throw SnapshotError(std::string("snapshot's experiment: ") + error.what());
+        }
+        m.waitrooms.assign(m.experiment->scenes.size(), {});
+        p.analytics.configure(*m.experiment);
+        experiment = true;
       } else if (kind == "subject") {
         Subject subject;
         Subject::fields(subject, r);
@@ -142,6 +157,7 @@ struct SnapshotCodec {
       r.finish();
     }
     if (!header) throw SnapshotError("snapshot without a header");
+    if (!experiment) throw SnapshotError("snapshot without its experiment");
     p.audit.last_seq_ = p.last_seq;
   }
 };

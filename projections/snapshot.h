@@ -12,14 +12,15 @@ namespace cohort {
 
 // 3: a subject holds its resume token's hash; 2 held the token itself.
 // 4: absent subjects, deferred game deadlines and the restart grace (issue 16).
-inline constexpr int kSnapshotVersion = 4;
+// 5: an `experiment` line holds the experiment in force (docs/log.md).
+inline constexpr int kSnapshotVersion = 5;
 
 struct SnapshotError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 std::string snapshot_of(const Projector& projector);
-// `projector` must be fresh, built on the same experiment.
+// `projector` must be fresh; the experiment the snapshot records replaces its own.
 void restore_snapshot(Projector& projector, std::string_view text);
 
 // The name the snapshots of all projections are stored under in the log.

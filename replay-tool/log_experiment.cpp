@@ -3,21 +3,22 @@
 #include <ctime>
 #include <regex>
 
-#include "server/config.h"
+#include "engine/vocabulary/experiment_json.h"
+#include "store/recorded_experiment.h"
 
 namespace cohort {
 
 OpenedLog open_log(const std::string& path) {
   OpenedLog opened;
   opened.reader = std::make_unique<LogReader>(path);
-  auto config = opened.reader->meta("config");
-  if (!config) throw ConfigError(path + ": the log records no experiment config");
+  std::optional<RecordedExperiment> recorded;
   try {
-    // A copied log's meta is outside input like any config file: parse_config bounds its depth.
-    opened.experiment = std::make_shared<const Experiment>(parse_config(*config).experiment);
+    recorded = recorded_experiment(*opened.reader);
   } catch (const ConfigError& error) {
     throw ConfigError(path + ": the recorded " + error.what());
   }
+  if (!recorded) throw ConfigError(path + ": the log records no experiment config");
+  opened.experiment = recorded->experiment;
   return opened;
 }
 

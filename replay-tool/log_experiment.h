@@ -1,6 +1,7 @@
 #pragma once
-// A log opened for reading together with the experiment it was written under (the config in
-// force, recorded in the log's meta table).
+// A log opened for reading together with the experiment its first records were written under
+// (store/recorded_experiment.h); the log's experiment_configured events change it as they come,
+// so a reader that applies every event reads each record with the experiment of its time.
 #include <memory>
 #include <string>
 
@@ -14,7 +15,7 @@ struct OpenedLog {
   std::shared_ptr<const Experiment> experiment;
 };
 
-// Throws StoreError (unreadable log) or ConfigError (no or bad config recorded).
+// Throws StoreError (unreadable log) or ConfigError (no experiment recorded, or a bad meta.config).
 OpenedLog open_log(const std::string& path);
 
 // "2026-11-22T14:05:00Z", "2026-11-22T14:05:00.250Z" or without the Z (UTC either way) to ms

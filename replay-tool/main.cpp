@@ -17,7 +17,7 @@
 #include "replay-tool/timeline_svg.h"
 #include "replay-tool/trace.h"
 #include "replay-tool/verify.h"
-#include "server/config.h"
+#include "engine/vocabulary/experiment_json.h"
 #include "store/store_error.h"
 
 using namespace cohort;
@@ -127,8 +127,7 @@ int run_export(const std::string& log, const std::string& format, const std::str
   projector.mapping = false;
   rebuild(*opened.reader, projector);
   progress.finish();
-  return write_output(sessions_export(projector.analytics, *opened.experiment,
-                                      format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv),
+  return write_output(sessions_export(projector.analytics, format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv),
                       out_path);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "engine/vocabulary/experiment_json.h"
 #include "engine/vocabulary/record_codec.h"
 #include "store/checked_scan.h"
 
@@ -39,21 +40,25 @@ std::string scene_name(const Experiment& experiment, int scene) {
 
 struct GameFound {
   Seq created = 0;
-  int scene = kNoScene;
+  std::string scene_title;  // its scene as the experiment in force at its creation named it
   std::vector<std::string> players;
   std::vector<Seq> joined;  // per seat: the waitroom join that led to this game (created if none)
 };
 
-std::optional<GameFound> find_game(LogReader& reader, GameId game) {
+std::optional<GameFound> find_game(LogReader& reader, const Experiment& initial, GameId game) {
   std::unordered_map<std::string, Seq> last_join;
   std::optional<GameFound> found;
+  Experiment experiment = initial;  // the one in force at the record being read
   checked_scan(reader, 1, [&](const RecordView& record) {
     if (record.kind != RecordKind::event) return true;
+    if (record.type == ev::ExperimentConfigured::name) {
+      experiment = parse_experiment(std::get<ev::ExperimentConfigured>(event_from_record(record).body).experiment);
+    }
     // From the join_game command on: the command is part of the story.
     if (record.type == "waitroom_joined") last_join[std::string(record.subject)] = record.causation;
     if (record.type != "game_created" || record.game != game) return true;
     Event created = event_from_record(record);
-    found = GameFound{record.seq, record.scene, std::get<ev::GameCreated>(created.body).players, {}};
+    found = GameFound{record.seq, scene_name(experiment, record.scene), std::get<ev::GameCreated>(created.body).players, {}};
     for (const std::string& player : found->players) {
       auto join = last_join.find(player);
       found->joined.push_back(join != last_join.end() ? join->second : record.seq);
@@ -64,10 +69,10 @@ std::optional<GameFound> find_game(LogReader& reader, GameId game) {
 }
 
 std::optional<Timeline> game_timeline(LogReader& reader, const Experiment& experiment, GameId game) {
-  auto found = find_game(reader, game);
+  auto found = find_game(reader, experiment, game);
   if (!found) return std::nullopt;
   Timeline timeline;
-  timeline.title = "game " + std::to_string(game) + " · " + scene_name(experiment, found->scene);
+  timeline.title = "game " + std::to_string(game) + " · " + found->scene_title;
   std::vector<int> every_lane;
   for (std::size_t seat = 0; seat < found->players.size(); ++seat) {
     timeline.lanes.push_back("player " + std::to_string(seat) + " · " + found->players[seat]);

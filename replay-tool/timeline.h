@@ -28,6 +28,8 @@ struct Timeline {
 // records, and the notifications sent with its end. For a subject: its trace. Pings and round
 // trip reports are left out: they come every few seconds and say nothing about the session.
 // nullopt when the log holds no such game or subject. Throws DamagedLog like every checked read.
+// `experiment`: the one the log's first records are read with (store/recorded_experiment.h); a
+// game's scene is named by the experiment in force at its creation.
 std::optional<Timeline> collect_timeline(LogReader& reader, const Experiment& experiment, const TraceTarget& target);
 
 }  // namespace cohort

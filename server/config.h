@@ -1,12 +1,12 @@
 #pragma once
 // The experiment config file (PROTOCOL.md section 2), validated at start-up: an unknown key, a
-// wrong type or an impossible value is refused with the key's path in the message.
+// wrong type or an impossible value is refused with the key's path in the message. The
+// experiment's part is read by engine/vocabulary/experiment_json.h; this reads `server`.
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "engine/vocabulary/experiment.h"
+#include "engine/vocabulary/experiment_json.h"
 #include "store/schema.h"
 
 namespace cohort {
@@ -41,10 +41,9 @@ struct Config {
   Experiment experiment;
   ServerSettings server;
   std::string json;  // the config as given, recorded in the log's meta table
-};
-
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  // --accept-config-change, not a key of the file: start even when the experiment no longer fits
+  // the games and waiters the log holds, ending what does not fit (docs/server.md).
+  bool accept_config_change = false;
 };
 
 // Parses and validates; throws ConfigError("<path>: <why>").

@@ -12,6 +12,7 @@
 #include "server/sse_stream.h"
 #include "server/url_text.h"
 #include "store/checked_scan.h"
+#include "store/recorded_experiment.h"
 
 #include <boost/asio/post.hpp>
 
@@ -201,8 +202,7 @@ void HttpSession::handle(http::request<http::string_body>&& request) {
     read = [jsonl](const Engine& engine) {
       return std::pair<std::string, std::string>(
           jsonl ? "application/x-ndjson" : "text/csv; charset=utf-8",
-          sessions_export(engine.projections().analytics, *engine.state().experiment,
-                          jsonl ? ExportFormat::jsonl : ExportFormat::csv));
+          sessions_export(engine.projections().analytics, jsonl ? ExportFormat::jsonl : ExportFormat::csv));
     };
   } else {
     respond(http::status::not_found, "application/json", error_body("not_found", "no such path"));
@@ -258,7 +258,10 @@ void HttpSession::timeline(const std::string& game, const std::string& subject) 
     std::string type = "image/svg+xml", body;
     try {
       LogReader reader(self->context_->config.server.db);
-      if (auto drawn = collect_timeline(reader, self->context_->config.experiment, target)) {
+      // Each game is named by the experiment of its time, which may not be the config's.
+      auto recorded = recorded_experiment(reader);
+      auto first = recorded ? *recorded->experiment : self->context_->config.experiment;
+      if (auto drawn = collect_timeline(reader, first, target)) {
         body = timeline_svg(*drawn);
       } else {
         status = http::status::not_found;

@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "TCP port (default: the config's server.port, else 8080; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--address", address, "address to listen on");
+  bool accept_config_change = false;
+  app.add_flag("--accept-config-change", accept_config_change,
+               "start even when the config's scenes no longer fit the games, waiters or subjects the log holds: "
+               "end, take out or move them (docs/server.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {
@@ -59,6 +63,7 @@ int main(int argc, char** argv) {
   }
   if (!db_path.empty()) config.server.db = db_path;
   if (port >= 0) config.server.port = port;
+  config.accept_config_change = accept_config_change;
   std::string token = config.server.admin_token.empty() ? random_hex(16) : config.server.admin_token;
   net::io_context io;
   std::atomic<int> exit_code{0};

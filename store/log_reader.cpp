@@ -121,6 +121,26 @@ std::optional<std::string> LogReader::meta(const std::string& key) {
   return query.getColumn(0).getString();
 }
 
+std::optional<std::pair<Record, std::uint64_t>> LogReader::first_of_type(const std::string& type) {
+  SQLite::Statement query(connection_->db,
+                          "SELECT seq, at, kind, version, subject, game, scene, causation, payload, checksum "
+                          "FROM records WHERE type = ? ORDER BY seq LIMIT 1");
+  query.bind(1, type);
+  if (!query.executeStep()) return std::nullopt;
+  Record r;
+  r.seq = query.getColumn(0).getInt64();
+  r.at = query.getColumn(1).getInt64();
+  r.kind = query.getColumn(2).getString().starts_with('c') ? RecordKind::command : RecordKind::event;
+  r.type = type;
+  r.version = query.getColumn(3).getInt();
+  r.subject = query.getColumn(4).getString();
+  r.game = query.getColumn(5).isNull() ? kNoGame : query.getColumn(5).getInt64();
+  r.scene = query.getColumn(6).isNull() ? kNoScene : query.getColumn(6).getInt();
+  r.causation = query.getColumn(7).getInt64();
+  r.payload = query.getColumn(8).getString();
+  return std::pair{std::move(r), static_cast<std::uint64_t>(query.getColumn(9).getInt64())};
+}
+
 Seq LogReader::last_at_or_before(Millis at) {
   // Records are in time order only per writer run; the max seq at or before `at` is the answer.
   SQLite::Statement query(connection_->db, "SELECT coalesce(max(seq), 0) FROM records WHERE at <= ?");

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/vocabulary/record.h"
@@ -48,6 +49,9 @@ class LogReader {
   std::optional<std::string> meta(const std::string& key);
   // The seq of the last record at or before a time (0 when none).
   Seq last_at_or_before(Millis at);
+  // The first record of a type, with its stored checksum, unchecked (nullopt when none). Found
+  // by a scan of the table (only the position is indexed), which stops at the first match.
+  std::optional<std::pair<Record, std::uint64_t>> first_of_type(const std::string& type);
 
  private:
   struct Connection;

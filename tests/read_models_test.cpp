@@ -28,7 +28,7 @@ TEST_CASE("sessions export: CSV per RFC 4180 and JSON lines, a running game flag
   GameId first = h.start_game({"alice", "bob,jr"});
   h.send("bob,jr", cmd::MidGameExclusion{first, "tab_hidden", 300});
   h.start_game({"carol", "dave"});
-  std::string csv = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::csv);
+  std::string csv = sessions_export(h.projections().analytics, ExportFormat::csv);
   std::vector<std::string> lines;
   for (std::size_t start = 0, end; (end = csv.find("\r\n", start)) != std::string::npos; start = end + 2) {
     lines.push_back(csv.substr(start, end - start));
@@ -43,7 +43,7 @@ TEST_CASE("sessions export: CSV per RFC 4180 and JSON lines, a running game flag
   CHECK(lines[2] == "1,cramped_room,\"bob,jr\",1,alice,1700000000000,1700000003000,1700000003000,0,0,true,"
                     "tab_hidden,300,0,tab_hidden,,0,0,false");
   CHECK(lines[3] == "2,cramped_room,carol,0,dave,1700000003000,1700000006000,,,0,,,,0,,,0,0,true");
-  std::string jsonl = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::jsonl);
+  std::string jsonl = sessions_export(h.projections().analytics, ExportFormat::jsonl);
   CHECK(jsonl.find(R"("subject_id":"dave","player_id":1)") != std::string::npos);
   CHECK(jsonl.find(R"("is_partial":null,"termination_reason":null)") != std::string::npos);
   CHECK(jsonl.find(R"("running":true)") != std::string::npos);
@@ -54,7 +54,7 @@ TEST_CASE("sessions export: a CSV cell a spreadsheet would run starts with ', JS
   h.start_game({"=HYPERLINK(\"http://x\")", "+1"});
   h.start_game({"@SUM(A1)", "\tx"});
   h.start_game({"\rx", "-2"});
-  std::string csv = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::csv);
+  std::string csv = sessions_export(h.projections().analytics, ExportFormat::csv);
   std::vector<std::string> lines;
   for (std::size_t start = 0, end; (end = csv.find("\r\n", start)) != std::string::npos; start = end + 2) {
     lines.push_back(csv.substr(start, end - start));
@@ -69,7 +69,7 @@ TEST_CASE("sessions export: a CSV cell a spreadsheet would run starts with ', JS
   CHECK(lines[4].rfind("2,cramped_room,'\tx,1,'@SUM(A1),", 0) == 0);
   CHECK(lines[5].rfind("3,cramped_room,\"'\rx\",0,'-2,", 0) == 0);
   CHECK(lines[6].rfind("3,cramped_room,'-2,1,\"'\rx\",", 0) == 0);
-  std::string jsonl = sessions_export(h.projections().analytics, *h.state().experiment, ExportFormat::jsonl);
+  std::string jsonl = sessions_export(h.projections().analytics, ExportFormat::jsonl);
   CHECK(jsonl.find(R"J("subject_id":"=HYPERLINK(\"http://x\")","player_id":0,"partner_subject_ids":"+1")J") !=
         std::string::npos);
   CHECK(jsonl.find(R"("subject_id":"\rx","player_id":0,"partner_subject_ids":"-2")") != std::string::npos);

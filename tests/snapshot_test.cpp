@@ -104,15 +104,27 @@ TEST_CASE("a snapshot restores every projection, and the engine carries on ident
   CHECK(again.projections().audit.violations().empty());
 }
 
-TEST_CASE("an unreadable snapshot, or one of another experiment, is refused", "[snapshot]") {
+TEST_CASE("an unreadable snapshot is refused; a readable one brings its own experiment", "[snapshot]") {
   Harness h = busy_study();
   std::string text = snapshot_of(h.projections());
   Projector fresh(h.state().experiment);
   CHECK_THROWS_AS(restore_snapshot(fresh, "kind=header version=99"), SnapshotError);
-  Projector other(experiment_with(two_seat_game()));
-  std::string renamed = text;
-  renamed.replace(renamed.find("experiment_id=test"), 18, "experiment_id=else");
-  CHECK_THROWS_WITH(restore_snapshot(other, renamed), "snapshot of another experiment");
+  // The experiment in force when it was taken, whatever the restoring projector was built on.
+  Scene wider = two_seat_game();
+  wider.human_seats = 3;
+  Projector other(experiment_with(wider));
+  restore_snapshot(other, text);
+  CHECK(other.map == h.state());
+  CHECK(*other.map.experiment == *h.state().experiment);
+  std::string no_experiment = text;
+  auto line = no_experiment.find("kind=experiment ");
+  no_experiment.erase(line, no_experiment.find('\n', line) + 1 - line);
+  Projector without(h.state().experiment);
+  CHECK_THROWS_WITH(restore_snapshot(without, no_experiment), "snapshot without its experiment");
+  std::string bad_experiment = text;
+  bad_experiment.replace(bad_experiment.find("kind=experiment json="), 21, "kind=experiment json=x");
+  Projector bad(h.state().experiment);
+  CHECK_THROWS_WITH(restore_snapshot(bad, bad_experiment), Catch::StartsWith("snapshot's experiment: config: not valid JSON"));
   Projector garbage(h.state().experiment);
   CHECK_THROWS_AS(restore_snapshot(garbage, "kind=subject id=x state=banana"), SnapshotError);
   Projector headless(h.state().experiment);
@@ -188,10 +200,10 @@ TEST_CASE("a restart restores from the newest snapshot it can trust, else from t
   }
   SECTION("the newest intact but not restorable: the older one") {
     std::string data = stored_data(path, newer);
-    data.replace(data.find("experiment_id=test"), 18, "experiment_id=else");
+    data.replace(data.find("kind=experiment json="), 21, "kind=experiment json=x");
     rewrite_snapshot(path, newer, data, true);
     CHECK(restore() == older);
-    CHECK(skipped == Skipped{{newer, "snapshot of another experiment"}});
+    CHECK(skipped == Skipped{{newer, "snapshot's experiment: config: not valid JSON at offset 0: Invalid value."}});
   }
   SECTION("neither to be trusted: the whole log") {
     rewrite_snapshot(path, newer, "damaged", false);

@@ -74,6 +74,8 @@ std::vector<Event> decide(const SessionMap& state, const Command& command, const
           if (subject && subject->connected && subject->conn == command.conn) rules::disconnect(d, *subject);
         } else if constexpr (std::is_same_v<C, cmd::Timer>) {
           fire_due_deadlines(d);
+        } else if constexpr (std::is_same_v<C, cmd::ConfigureExperiment>) {
+          rules::configure_experiment(d, c);
         } else if constexpr (std::is_same_v<C, cmd::ServerStarted>) {
           rules::server_started(d, c);
         } else if constexpr (std::is_same_v<C, cmd::Malformed>) {

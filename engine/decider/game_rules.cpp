@@ -269,6 +269,7 @@ void end_game(Decision& d, GameId id, const Ending& ending) {
       repool.str("message", message).str("reason", ending.validation_reason);
       d.notify(player, "p2p_validation_repool", std::move(repool));
     } else if (!initiator && (ending.reason == "partner_left" || ending.reason == "scene_completed" ||
+                              ending.reason == "config_changed" ||
                               ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout")) {
       if (ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout") {
         message = scene.messages.partner_disconnected;

@@ -16,6 +16,9 @@ void server_started(Decision& d, const cmd::ServerStarted& c);
 // Who is still absent when the restart grace ends is disconnected now.
 void restart_grace_ended(Decision& d);
 
+// config_change.cpp: the experiment in force changes; what does not fit it goes first.
+void configure_experiment(Decision& d, const cmd::ConfigureExperiment& c);
+
 // waitroom_rules.cpp
 void join_game(Decision& d, const Subject& subject, const cmd::JoinGame& c);
 void leave_waitroom(Decision& d, const Subject& subject, const char* reason);

@@ -143,6 +143,16 @@ struct Timer {
   bool operator==(const Timer&) const = default;
 };
 
+// The experiment in force from here on (DESIGN.md rule 10): the server sends it at start, before
+// `server_started`, when the log is new or the config's experiment differs from the one in
+// force. `experiment` is its JSON (experiment_json.h), never a `server` section.
+struct ConfigureExperiment {
+  static constexpr std::string_view name = "configure_experiment";
+  std::string experiment;
+  template <class S, class V> static void fields(S& s, V& v) { v("experiment", s.experiment); }
+  bool operator==(const ConfigureExperiment&) const = default;
+};
+
 // The server came up on this log. `nonce` is drawn at random and recorded, so game
 // seeds derived from it are reproducible on replay.
 // `restart_grace_ms` (server.restart_grace_ms) is how long the subjects that were connected
@@ -182,7 +192,8 @@ using CommandBody =
     std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping,
                  cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
                  cmd::ReconnectionSuccess, cmd::MidGameExclusion, cmd::GameComplete,
-                 cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ServerStarted, cmd::Malformed>;
+                 cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,
+                 cmd::Malformed>;
 
 struct Command {
   Millis at = 0;

@@ -240,6 +240,15 @@ struct CommandRejected {
   bool operator==(const CommandRejected&) const = default;
 };
 
+// The experiment in force from this record on: its canonical JSON (experiment_json.h). Applying
+// it replaces the session map's experiment; each record is read with the one in force at it.
+struct ExperimentConfigured {
+  COHORT_EVENT("experiment_configured")
+  std::string experiment;
+  template <class S, class V> static void fields(S& s, V& v) { v("experiment", s.experiment); }
+  bool operator==(const ExperimentConfigured&) const = default;
+};
+
 // Records the random nonce of a server start, from which game seeds derive.
 struct ServerStarted {
   COHORT_EVENT("server_started")
@@ -292,7 +301,7 @@ using EventBody =
                  ev::ValidationReported, ev::GameStarted, ev::GamePaused,
                  ev::ReconnectionReported, ev::GameResumed, ev::PlayerExcluded,
                  ev::EpisodeCompleted, ev::GameEnded, ev::SubjectAdvanced, ev::SubjectDone,
-                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ServerStarted,
+                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ExperimentConfigured, ev::ServerStarted,
                  ev::SubjectAbsent, ev::RestartGraceStarted, ev::RestartGraceEnded, ev::GameDeadlineDeferred>;
 
 struct Event {

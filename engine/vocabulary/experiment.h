@@ -1,7 +1,8 @@
 #pragma once
 // The experiment the engine runs: its scenes and their rules (PROTOCOL.md section 2).
-// Plain data; loading and validating the JSON config is the server's job.
+// Plain data, compared by value; its JSON is read and written by experiment_json.h.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct Matchmaker {
   std::int64_t max_rtt_ms = 0;              // latency_fifo: limit on the sum of the two RTTs
   Fallback fallback = Fallback::fifo;       // group_reunion: after the group wait
   std::int64_t group_wait_timeout_ms = 0;   // group_reunion: how long earlier partners are waited for
+  bool operator==(const Matchmaker&) const = default;
 };
 
 struct SceneMessages {
@@ -23,6 +25,7 @@ struct SceneMessages {
   std::string partner_disconnected = "Your partner disconnected. The game has ended.";
   std::string waitroom_timeout = "No partner could be found in time.";
   std::string validation_failed = "A connection to your partner could not be established.";
+  bool operator==(const SceneMessages&) const = default;
 };
 
 struct Scene {
@@ -37,11 +40,29 @@ struct Scene {
   Millis validation_timeout_ms = 10000;
   Millis reconnection_timeout_ms = 0;  // 0 = a disconnect ends the game at once
   SceneMessages messages;
+  bool operator==(const Scene&) const = default;
 };
 
 struct Experiment {
   std::string experiment_id;
   std::vector<Scene> scenes;
+  bool operator==(const Experiment&) const = default;
+};
+
+// The experiment in force, shared by everything built on it and compared by value: two
+// projections built from one log each parse their own copy of every experiment it records.
+class ExperimentPtr {
+ public:
+  ExperimentPtr(std::shared_ptr<const Experiment> experiment) : experiment_(std::move(experiment)) {}  // NOLINT: implicit
+  const Experiment* operator->() const { return experiment_.get(); }
+  const Experiment& operator*() const { return *experiment_; }
+  operator const std::shared_ptr<const Experiment>&() const { return experiment_; }  // NOLINT: implicit
+  bool operator==(const ExperimentPtr& other) const {
+    return experiment_ == other.experiment_ || (experiment_ && other.experiment_ && *experiment_ == *other.experiment_);
+  }
+
+ private:
+  std::shared_ptr<const Experiment> experiment_;
 };
 
 }  // namespace cohort

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "engine/vocabulary/experiment_json.h"
 #include "engine/vocabulary/field_text.h"
 
 namespace cohort {
@@ -166,6 +167,15 @@ Event event_from_record(const RecordView& record) {
     event.body = entry.decode(reader);
   } catch (const field_text::FieldError& error) {
     throw CodecError(record.seq, std::string(record.type) + ": " + error.what());
+  }
+  // Every reader builds on the experiment an experiment_configured records: one this build
+  // cannot read is refused here, where every other undecodable record is.
+  if (const auto* configured = std::get_if<ev::ExperimentConfigured>(&event.body)) {
+    try {
+      parse_experiment(configured->experiment);
+    } catch (const ConfigError& error) {
+      throw CodecError(record.seq, std::string(record.type) + ": " + error.what());
+    }
   }
   return event;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Commands and events to and from the log's Record shape. Decoding never trusts the
-// record: an unknown type, a newer version or a bad field is a CodecError naming the seq.
+// record: an unknown type, a newer version or a bad field is a CodecError naming the seq (an
+// experiment_configured whose experiment does not parse included).
 #include <stdexcept>
 #include <string>
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "server/config.h"
@@ -21,6 +22,12 @@
 #include "store/log_writer.h"
 
 namespace cohort {
+
+// The config's experiment does not fit the games, waiters or subjects the log holds live, and
+// Config::accept_config_change is not set. Its text is the start's one line.
+struct ConfigMisfitError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // What the start found in the log.
 struct StartReport {
@@ -37,11 +44,14 @@ class ServerCore {
   // can be read off an id in the log.
   static constexpr ConnId kConnsPerRun = 1'000'000'000;
 
-  // Reads the log (the newest sound snapshot, then every record after it), opens it for
-  // writing, records this start (`server_started`, decided by the engine) and returns once
-  // that is committed. Deliveries and timers run on `io`, which need not run yet.
-  // Throws StoreError (another server holds the log, or it cannot be used), DamagedLog or
-  // CodecError; then nothing has been written to it. `on_fatal` runs once, on the writer thread, if a commit fails.
+  // Reads the log (the newest sound snapshot, then every record after it, each with the
+  // experiment of its time), opens it for writing, records the config's experiment when it is
+  // not the one in force (`configure_experiment`; also the one in force when the log does not
+  // record it yet) and this start (`server_started`), each decided by the engine, and returns
+  // once that is committed. Deliveries and timers run on `io`, which need not run yet.
+  // Throws StoreError (another server holds the log, or it cannot be used), DamagedLog,
+  // CodecError, ConfigError (a recorded config it cannot read) or ConfigMisfitError; then
+  // nothing has been written to it. `on_fatal` runs once, on the writer thread, if a commit fails.
   ServerCore(boost::asio::io_context& io, const Config& config, std::function<void(const std::string&)> on_fatal);
   ~ServerCore();
   ServerCore(const ServerCore&) = delete;

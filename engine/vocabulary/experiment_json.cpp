@@ -1,0 +1,270 @@
+#include "engine/vocabulary/experiment_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "engine/vocabulary/json_nesting.h"
+
+namespace cohort {
+
+using Value = rapidjson::Value;
+
+// What the parse below needs of a ConfigObject and nobody else should: its value.
+struct ConfigObjectAccess {
+  static ConfigObject of(const Value& value, std::string path) {
+    if (!value.IsObject()) ConfigObject::fail(path.empty() ? "(top level)" : path, "must be an object");
+    return ConfigObject(&value, std::move(path));
+  }
+  static const Value& value(const ConfigObject& object) { return *static_cast<const Value*>(object.value_); }
+  static const Value* find(ConfigObject& object, const std::string& key) {
+    object.read_.insert(key);
+    const Value& value = ConfigObjectAccess::value(object);
+    auto it = value.FindMember(key.c_str());
+    return it == value.MemberEnd() ? nullptr : &it->value;
+  }
+};
+
+namespace {
+
+template <class T>
+T required(const ConfigObject& object, const std::string& key, const std::optional<T>& fallback) {
+  if (!fallback) ConfigObject::fail(object.child(key), "is required");
+  return *fallback;
+}
+
+}  // namespace
+
+ConfigObject::ConfigObject(const void* value, std::string path) : value_(value), path_(std::move(path)) {}
+
+void ConfigObject::fail(const std::string& path, const std::string& why) {
+  throw ConfigError("config: " + path + ": " + why);
+}
+
+void ConfigObject::finish() const {
+  const Value& value = ConfigObjectAccess::value(*this);
+  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+    std::string key(it->name.GetString(), it->name.GetStringLength());
+    if (!read_.count(key)) fail(child(key), "unknown key");
+  }
+}
+
+std::string ConfigObject::string(const std::string& key, std::optional<std::string> fallback) {
+  const Value* v = ConfigObjectAccess::find(*this, key);
+  if (!v) return required(*this, key, fallback);
+  if (!v->IsString()) fail(child(key), "must be a string");
+  return std::string(v->GetString(), v->GetStringLength());
+}
+
+std::int64_t ConfigObject::integer(const std::string& key, std::optional<std::int64_t> fallback, std::int64_t min,
+                                   std::int64_t max) {
+  const Value* v = ConfigObjectAccess::find(*this, key);
+  if (!v) return required(*this, key, fallback);
+  if (!v->IsInt64()) fail(child(key), "must be an integer");
+  std::int64_t n = v->GetInt64();
+  if (n < min) fail(child(key), "must be at least " + std::to_string(min));
+  if (n > max) fail(child(key), "must be at most " + std::to_string(max));
+  return n;
+}
+
+std::vector<std::string> ConfigObject::strings(const std::string& key) {
+  const Value* v = ConfigObjectAccess::find(*this, key);
+  if (!v) return {};
+  if (!v->IsArray()) fail(child(key), "must be an array of strings");
+  std::vector<std::string> out;
+  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+    if (!(*v)[i].IsString()) fail(child(key) + "[" + std::to_string(i) + "]", "must be a string");
+    out.emplace_back((*v)[i].GetString(), (*v)[i].GetStringLength());
+  }
+  return out;
+}
+
+bool ConfigObject::boolean(const std::string& key, bool fallback) {
+  const Value* v = ConfigObjectAccess::find(*this, key);
+  if (!v) return fallback;
+  if (!v->IsBool()) fail(child(key), "must be true or false");
+  return v->GetBool();
+}
+
+std::string ConfigObject::choice(const std::string& key, std::optional<std::string> fallback,
+                                 const std::set<std::string>& allowed) {
+  std::string s = string(key, fallback);
+  if (!allowed.count(s)) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    fail(child(key), "must be one of " + list);
+  }
+  return s;
+}
+
+namespace {
+
+void read_matchmaker(ConfigObject& m, Matchmaker& out) {
+  std::string kind = m.choice("kind", "fifo", {"fifo", "latency_fifo", "group_reunion"});
+  if (kind == "latency_fifo") {
+    out.kind = Matchmaker::Kind::latency_fifo;
+    out.max_rtt_ms = m.integer("max_rtt_ms", std::nullopt, 1);
+  } else if (kind == "group_reunion") {
+    out.kind = Matchmaker::Kind::group_reunion;
+    out.fallback = m.choice("fallback", "fifo", {"fifo", "wait"}) == "fifo" ? Matchmaker::Fallback::fifo
+                                                                            : Matchmaker::Fallback::wait;
+    out.group_wait_timeout_ms = m.integer("group_wait_timeout_ms", 60000, 0);
+  }
+  m.finish();
+}
+
+void read_messages(ConfigObject& m, SceneMessages& out) {
+  out.partner_excluded = m.string("partner_excluded", out.partner_excluded);
+  out.partner_disconnected = m.string("partner_disconnected", out.partner_disconnected);
+  out.waitroom_timeout = m.string("waitroom_timeout", out.waitroom_timeout);
+  out.validation_failed = m.string("validation_failed", out.validation_failed);
+  m.finish();
+}
+
+Scene read_scene(const Value& value, const std::string& path, std::set<std::string>& ids) {
+  ConfigObject r = ConfigObjectAccess::of(value, path);
+  Scene scene;
+  scene.scene_id = r.string("scene_id");
+  if (scene.scene_id.empty()) ConfigObject::fail(r.child("scene_id"), "must not be empty");
+  if (!ids.insert(scene.scene_id).second) ConfigObject::fail(r.child("scene_id"), "repeats '" + scene.scene_id + "'");
+  scene.is_game = r.choice("type", std::nullopt, {"static", "game"}) == "game";
+  if (!scene.is_game) {
+    r.finish();  // a static scene takes no game keys
+    return scene;
+  }
+  scene.human_seats = static_cast<int>(r.integer("human_seats", std::nullopt, 1, 64));
+  scene.bot_seats = static_cast<int>(r.integer("bot_seats", 0, 0, 64));
+  scene.waitroom_timeout_ms = r.integer("waitroom_timeout_ms", 0, 0);
+  scene.countdown_ms = r.integer("countdown_ms", 0, 0);
+  scene.p2p_validation = r.boolean("p2p_validation", false);
+  scene.validation_timeout_ms = r.integer("validation_timeout_ms", 10000, 1);
+  scene.reconnection_timeout_ms = r.integer("reconnection_timeout_ms", 0, 0);
+  if (const Value* mm = ConfigObjectAccess::find(r, "matchmaker")) {
+    ConfigObject m = ConfigObjectAccess::of(*mm, r.child("matchmaker"));
+    read_matchmaker(m, scene.matchmaker);
+  }
+  if (const Value* messages = ConfigObjectAccess::find(r, "messages")) {
+    ConfigObject m = ConfigObjectAccess::of(*messages, r.child("messages"));
+    read_messages(m, scene.messages);
+  }
+  r.finish();
+  return scene;
+}
+
+Experiment parse(const std::string& json_text, const std::function<void(ConfigObject&)>* server) {
+  // The deepest valid config nests 4 levels, but the text is the researcher's file or whatever
+  // a copied log holds: depth is checked before parsing (no recursion in the check), and the
+  // parser is RapidJSON's iterative one, whose stack is on the heap.
+  if (json_nesting(json_text) > kMaxJsonNesting) {
+    throw ConfigError("config: nested deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+  }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json_text.c_str(), json_text.size());
+  if (doc.HasParseError()) {
+    throw ConfigError("config: not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  ConfigObject top = ConfigObjectAccess::of(doc, "");
+  Experiment experiment;
+  experiment.experiment_id = top.string("experiment_id");
+  if (server) {
+    if (const Value* section = ConfigObjectAccess::find(top, "server")) {
+      ConfigObject object = ConfigObjectAccess::of(*section, "server");
+      if (*server) (*server)(object);
+    }
+  }
+  const Value* scenes = ConfigObjectAccess::find(top, "scenes");
+  if (!scenes) ConfigObject::fail("scenes", "is required");
+  if (!scenes->IsArray() || scenes->Empty()) ConfigObject::fail("scenes", "must be a non-empty array");
+  std::set<std::string> ids;
+  for (rapidjson::SizeType i = 0; i < scenes->Size(); ++i) {
+    experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids));
+  }
+  top.finish();
+  return experiment;
+}
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(Writer& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void write_scene(Writer& w, const Scene& scene) {
+  w.StartObject();
+  w.Key("scene_id");
+  write_string(w, scene.scene_id);
+  w.Key("type");
+  w.String(scene.is_game ? "game" : "static");
+  if (scene.is_game) {  // the parser refuses game keys on a static scene
+    w.Key("human_seats");
+    w.Int(scene.human_seats);
+    w.Key("bot_seats");
+    w.Int(scene.bot_seats);
+    w.Key("matchmaker");
+    w.StartObject();
+    w.Key("kind");
+    switch (scene.matchmaker.kind) {
+      case Matchmaker::Kind::fifo: w.String("fifo"); break;
+      case Matchmaker::Kind::latency_fifo:
+        w.String("latency_fifo");
+        w.Key("max_rtt_ms");
+        w.Int64(scene.matchmaker.max_rtt_ms);
+        break;
+      case Matchmaker::Kind::group_reunion:
+        w.String("group_reunion");
+        w.Key("fallback");
+        w.String(scene.matchmaker.fallback == Matchmaker::Fallback::fifo ? "fifo" : "wait");
+        w.Key("group_wait_timeout_ms");
+        w.Int64(scene.matchmaker.group_wait_timeout_ms);
+        break;
+    }
+    w.EndObject();
+    w.Key("waitroom_timeout_ms");
+    w.Int64(scene.waitroom_timeout_ms);
+    w.Key("countdown_ms");
+    w.Int64(scene.countdown_ms);
+    w.Key("p2p_validation");
+    w.Bool(scene.p2p_validation);
+    w.Key("validation_timeout_ms");
+    w.Int64(scene.validation_timeout_ms);
+    w.Key("reconnection_timeout_ms");
+    w.Int64(scene.reconnection_timeout_ms);
+    w.Key("messages");
+    w.StartObject();
+    w.Key("partner_excluded");
+    write_string(w, scene.messages.partner_excluded);
+    w.Key("partner_disconnected");
+    write_string(w, scene.messages.partner_disconnected);
+    w.Key("waitroom_timeout");
+    write_string(w, scene.messages.waitroom_timeout);
+    w.Key("validation_failed");
+    write_string(w, scene.messages.validation_failed);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+Experiment parse_experiment(const std::string& json_text, const std::function<void(ConfigObject&)>& server) {
+  return parse(json_text, &server);
+}
+
+Experiment parse_experiment(const std::string& json_text) { return parse(json_text, nullptr); }
+
+std::string experiment_json(const Experiment& experiment) {
+  // Written from the struct, three levels deep at most: nothing here recurses with its input.
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("experiment_id");
+  write_string(w, experiment.experiment_id);
+  w.Key("scenes");
+  w.StartArray();
+  for (const Scene& scene : experiment.scenes) write_scene(w, scene);
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace cohort
