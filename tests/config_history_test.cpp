@@ -350,7 +350,7 @@ std::vector<Record> records_of_type(const std::string& path, const std::string& 
   return out;
 }
 
-void join(LiveCore& live, const std::string& subject) {
+void join_live(LiveCore& live, const std::string& subject) {
   auto socket = live.connect();
   live.register_subject(*socket, subject);
   live.send(*socket, cmd::AdvanceScene{});
@@ -434,9 +434,9 @@ TEST_CASE("a server restarted under B on a log with snapshots under A has the st
   Config a = core_config(dir, config_a(), 10);
   {
     LiveCore live(a);
-    join(live, "ann");
-    join(live, "bob");
-    join(live, "cat");
+    join_live(live, "ann");
+    join_live(live, "bob");
+    join_live(live, "cat");
     live.settle();
   }
   REQUIRE_FALSE(LogReader(a.server.db).snapshots().empty());
@@ -454,9 +454,9 @@ TEST_CASE("a start whose scene list does not fit what is live is refused, with n
   Config a = core_config(dir, config_a());
   {
     LiveCore live(a);
-    join(live, "ann");
-    join(live, "bob");
-    join(live, "cat");
+    join_live(live, "ann");
+    join_live(live, "bob");
+    join_live(live, "cat");
     live.settle();
   }
   Seq last = LogReader(a.server.db).last_seq();

@@ -199,7 +199,7 @@ test('every error code reaches the socket', async () => {
   a.close(); b.close(); other.close(); stranger.close();
 });
 
-test('kill -9 mid-game: both reconnect with their tokens and the game resumes, audit clean', async () => {
+test('kill -9 mid-game: both reconnect with their tokens and carry on in the same game, audit clean', async () => {
   const s = await server(experiment(gameScene({ reconnection_timeout_ms: 10000 }), { snapshot_every: 10 }));
   const [a, b, game] = await startedPair(s, 'k-a', 'k-b');
   const tokens = [a.token, b.token];
@@ -211,7 +211,9 @@ test('kill -9 mid-game: both reconnect with their tokens and the game resumes, a
   const b2 = await participant(s, 'k-b', tokens[1]);
   assert.equal((await a2.waitFor('session_restored')).game_id, game);
   assert.equal((await b2.waitFor('session_restored')).game_id, game);
-  await b2.waitFor('p2p_resume');
+  // A restart is not a disconnect (PROTOCOL.md 4.1): the game never paused, so there is no
+  // p2p_resume; each client is sent what sets the game up again.
+  assert.equal((await b2.waitFor('start_game')).game_id, game);
   assert.equal((await s.state()).games[String(game)].status, 'playing');
   assert.deepEqual(await s.audit(), { ok: true, violations: [] });
   a2.close(); b2.close();
@@ -259,7 +261,7 @@ test('a damaged snapshot is ignored: the restart replays the whole log and loses
   assert.match(s.stderr, /"event":"snapshot_ignored"/);
   assert.match(s.stderr, /"snapshot_seq":"0"/);
   const after = await s.state();
-  assert.equal(after.games[String(game)].status, 'paused');  // the restart paused it, as it would have
+  assert.equal(after.games[String(game)].status, 'playing');  // a restart is not a disconnect
   assert.deepEqual(Object.keys(after.subjects).sort(), Object.keys(before.subjects).sort());
   assert.deepEqual(await s.audit(), { ok: true, violations: [] });
 });
