@@ -2,8 +2,8 @@
 
 #include <deque>
 
-#include "replay-tool/rebuild.h"
-#include "replay-tool/trace.h"
+#include "history/rebuild.h"
+#include "history/trace.h"
 
 namespace cohort {
 

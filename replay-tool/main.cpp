@@ -4,20 +4,20 @@
 #include <cstdio>
 #include <fstream>
 
+#include "engine/vocabulary/experiment_json.h"
 #include "engine/vocabulary/record_codec.h"
+#include "history/log_experiment.h"
+#include "history/rebuild.h"
+#include "history/timeline.h"
+#include "history/timeline_svg.h"
+#include "history/trace.h"
+#include "history/verify.h"
 #include "projections/sessions_export.h"
 #include "projections/state_json.h"
 #include "replay-tool/audit_report.h"
-#include "replay-tool/log_experiment.h"
-#include "replay-tool/rebuild.h"
 #include "replay-tool/rerun.h"
 #include "replay-tool/scan_progress.h"
 #include "replay-tool/state_table.h"
-#include "replay-tool/timeline.h"
-#include "replay-tool/timeline_svg.h"
-#include "replay-tool/trace.h"
-#include "replay-tool/verify.h"
-#include "engine/vocabulary/experiment_json.h"
 #include "store/store_error.h"
 
 using namespace cohort;

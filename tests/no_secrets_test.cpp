@@ -12,10 +12,10 @@
 #include <map>
 
 #include "engine/vocabulary/record_codec.h"
-#include "replay-tool/log_experiment.h"
+#include "history/log_experiment.h"
+#include "history/trace.h"
+#include "history/verify.h"
 #include "replay-tool/rerun.h"
-#include "replay-tool/trace.h"
-#include "replay-tool/verify.h"
 #include "server/config.h"
 #include "server/core/resume_tokens.h"
 #include "store/checksum.h"

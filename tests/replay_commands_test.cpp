@@ -3,13 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include "engine/vocabulary/record_codec.h"
+#include "history/log_experiment.h"
+#include "history/rebuild.h"
+#include "history/trace.h"
 #include "projections/state_json.h"
 #include "replay-tool/audit_report.h"
-#include "replay-tool/log_experiment.h"
-#include "replay-tool/rebuild.h"
 #include "replay-tool/rerun.h"
 #include "replay-tool/state_table.h"
-#include "replay-tool/trace.h"
 #include "server/config.h"
 #include "store/log_writer.h"
 #include "store/store_error.h"

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "engine/vocabulary/record_codec.h"
+#include "history/rebuild.h"
+#include "history/trusted_snapshot.h"
 #include "projections/snapshot.h"
-#include "replay-tool/rebuild.h"
-#include "replay-tool/trusted_snapshot.h"
 #include "store/checksum.h"
 #include "store/log_writer.h"
 #include "tests/support/engine_harness.h"

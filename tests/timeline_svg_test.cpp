@@ -1,7 +1,7 @@
 // The SVG timeline carries ids that participants' browsers chose: it must stay well-formed XML.
 #include <catch2/catch.hpp>
 
-#include "replay-tool/timeline_svg.h"
+#include "history/timeline_svg.h"
 
 using namespace cohort;
 

@@ -5,7 +5,7 @@
 #include <future>
 
 #include "engine/vocabulary/record_codec.h"
-#include "replay-tool/verify.h"
+#include "history/verify.h"
 #include "store/log_writer.h"
 #include "store/store_error.h"
 #include "tests/support/temp_dir.h"

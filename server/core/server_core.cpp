@@ -8,7 +8,7 @@
 
 #include "engine/decider/config_change.h"
 #include "engine/vocabulary/experiment_json.h"
-#include "replay-tool/trusted_snapshot.h"
+#include "history/trusted_snapshot.h"
 #include "server/core/delivery.h"
 #include "server/json_log.h"
 #include "store/log_reader.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "engine/decider/engine.h"
-#include "replay-tool/rebuild.h"
+#include "history/rebuild.h"
 #include "server/config.h"
 #include "store/log_reader.h"
 #include "tests/bench/raw_scan.h"

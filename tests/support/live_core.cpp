@@ -5,7 +5,7 @@
 #include <future>
 
 #include "engine/vocabulary/record_codec.h"
-#include "replay-tool/rebuild.h"
+#include "history/rebuild.h"
 #include "server/socketio_frame.h"
 #include "store/log_reader.h"
 

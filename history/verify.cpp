@@ -1,7 +1,7 @@
-#include "replay-tool/verify.h"
+#include "history/verify.h"
 
 #include "engine/vocabulary/record_codec.h"
-#include "replay-tool/trusted_snapshot.h"
+#include "history/trusted_snapshot.h"
 #include "store/checksum.h"
 
 namespace cohort {

@@ -1,10 +1,10 @@
-#include "replay-tool/timeline_svg.h"
+#include "history/timeline_svg.h"
 
 #include <cmath>
 #include <cstdio>
 
 #include "engine/vocabulary/record_codec.h"
-#include "replay-tool/log_experiment.h"
+#include "history/log_experiment.h"
 
 namespace cohort {
 namespace {

@@ -2,7 +2,7 @@
 // Draws a Timeline as a standalone SVG: one horizontal lane per player, a mark per record.
 #include <string>
 
-#include "replay-tool/timeline.h"
+#include "history/timeline.h"
 
 namespace cohort {
 

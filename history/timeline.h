@@ -7,7 +7,7 @@
 
 #include "engine/vocabulary/experiment.h"
 #include "engine/vocabulary/record.h"
-#include "replay-tool/trace.h"
+#include "history/trace.h"
 #include "store/log_reader.h"
 
 namespace cohort {

@@ -1,4 +1,4 @@
-#include "replay-tool/log_experiment.h"
+#include "history/log_experiment.h"
 
 #include <ctime>
 #include <regex>

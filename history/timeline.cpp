@@ -1,4 +1,4 @@
-#include "replay-tool/timeline.h"
+#include "history/timeline.h"
 
 #include <algorithm>
 #include <unordered_map>

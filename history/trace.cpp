@@ -1,11 +1,11 @@
-#include "replay-tool/trace.h"
+#include "history/trace.h"
 
 #include <set>
 
 #include "engine/vocabulary/json_text.h"
 #include "engine/vocabulary/record_codec.h"
+#include "history/log_experiment.h"
 #include "store/checked_scan.h"
-#include "replay-tool/log_experiment.h"
 
 namespace cohort {
 

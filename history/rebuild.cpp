@@ -1,4 +1,4 @@
-#include "replay-tool/rebuild.h"
+#include "history/rebuild.h"
 
 #include "engine/vocabulary/record_codec.h"
 #include "store/checked_scan.h"

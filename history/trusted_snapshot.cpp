@@ -1,7 +1,7 @@
-#include "replay-tool/trusted_snapshot.h"
+#include "history/trusted_snapshot.h"
 
+#include "history/rebuild.h"
 #include "projections/snapshot.h"
-#include "replay-tool/rebuild.h"
 #include "store/checksum.h"
 
 namespace cohort {
