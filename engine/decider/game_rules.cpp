@@ -54,6 +54,145 @@ bool defer_for_absent(Decision& d, const Game& game) {
   return false;
 }
 
+// The game a player's command is about; kNoGame for a command that names none.
+GameId named_game(const CommandBody& body) {
+  return std::visit(
+      [](const auto& c) -> GameId {
+        if constexpr (requires { c.game_id; }) {
+          return c.game_id;
+        } else {
+          return kNoGame;
+        }
+      },
+      body);
+}
+
+void reject_wrong_status(Decision& d, const Game& game, const char* expected) {
+  d.reject("invalid_state", std::string("game is ") + status_name(game.status) + ", not " + expected);
+}
+
+void store_metrics(Decision& d, const Subject& subject, GameId game, int scene, const cmd::EmitMetrics& c) {
+  d.emit(subject.id, game, scene, ev::MetricsStored{c.metrics});
+  JsonObject ok;
+  ok.str("status", "ok");
+  d.ack(std::move(ok));
+}
+
+// A late message about the subject's own game that has just ended. Metrics still count;
+// anything else is let go without an answer.
+void after_game_ended(Decision& d, const Subject& subject, GameId game, const CommandBody& body) {
+  if (const auto* metrics = std::get_if<cmd::EmitMetrics>(&body)) store_metrics(d, subject, game, kNoScene, *metrics);
+}
+
+// The live game the command names, if the subject plays in it. Otherwise the command is
+// answered here (a late report about the subject's ended game, or a rejection) and null returned.
+const Game* players_game(Decision& d, const Subject& subject, const CommandBody& body) {
+  GameId id = named_game(body);
+  const Game* game = d.state().game(id);
+  if (!game) {
+    if (id != kNoGame && id == subject.last_game) {
+      after_game_ended(d, subject, id, body);
+    } else {
+      d.reject("unknown_game", "game " + std::to_string(id) + " is not a live game");
+    }
+    return nullptr;
+  }
+  if (subject.game != id) {
+    d.reject("not_in_game", "subject " + subject.id + " is not a player of game " + std::to_string(id));
+    return nullptr;
+  }
+  return game;
+}
+
+// The game starts once every player has validated its P2P connection; a repeated report counts once.
+void validation_succeeded(Decision& d, const Subject& subject, const Game& game) {
+  const auto seat = static_cast<std::size_t>(subject.player);
+  if (game.status != GameStatus::validating) {
+    reject_wrong_status(d, game, "validating");
+    return;
+  }
+  if (game.validated[seat]) return;
+  d.emit(subject.id, game.id, game.scene, ev::ValidationReported{static_cast<std::int64_t>(subject.player)});
+  if (std::all_of(game.validated.begin(), game.validated.end(), [](bool v) { return v; })) {
+    notify_players(d, game, "p2p_validation_complete");
+    start(d, game);
+  }
+}
+
+void validation_failed(Decision& d, const Subject& subject, const Game& game, const cmd::ValidationFailed& c) {
+  if (game.status != GameStatus::validating && game.status != GameStatus::matched) {
+    reject_wrong_status(d, game, "validating");
+    return;
+  }
+  end_game(d, game.id, Ending{.reason = "validation_failed", .initiator = subject.id, .validation_reason = c.reason});
+}
+
+// A player lost its P2P link: the game pauses for the scene's grace, or ends without one.
+void connection_lost(Decision& d, const Subject& subject, const Game& game, const cmd::ConnectionLost& c) {
+  if (game.status == GameStatus::paused) return;  // a second report changes nothing
+  if (game.status != GameStatus::playing) {
+    reject_wrong_status(d, game, "playing");
+    return;
+  }
+  const GameId id = game.id;
+  const Scene& scene = d.state().scene(game.scene);
+  if (scene.reconnection_timeout_ms <= 0) {
+    end_game(d, id, Ending{.reason = "reconnection_timeout", .initiator = subject.id, .frame = c.frame_number});
+    return;
+  }
+  const auto player = static_cast<std::int64_t>(subject.player);
+  d.emit(subject.id, id, game.scene,
+         ev::GamePaused{"connection_lost", player, c.frame_number, d.at() + scene.reconnection_timeout_ms});
+  for (const std::string& other : game.players) {
+    if (!attached(d, other, id)) continue;
+    JsonObject args;
+    args.num("game_id", id).num("pause_frame", c.frame_number).num("detecting_player", player);
+    d.notify(other, "p2p_pause", std::move(args));
+  }
+}
+
+void reconnection_succeeded(Decision& d, const Subject& subject, const Game& game) {
+  const auto seat = static_cast<std::size_t>(subject.player);
+  if (game.status != GameStatus::paused || game.pause_cause != "connection_lost") {
+    d.reject("invalid_state", "no P2P reconnection is awaited in this game");
+    return;
+  }
+  if (game.reconnected[seat]) return;
+  const GameId id = game.id;
+  d.emit(subject.id, id, game.scene, ev::ReconnectionReported{static_cast<std::int64_t>(subject.player)});
+  resume_if_complete(d, id);
+}
+
+// A player's client excluded it mid-game (a sustained ping, a hidden tab, the experiment's
+// own callback): the exclusion is recorded, and the game ends for its partners.
+void exclude_player(Decision& d, const Subject& subject, const Game& game, const cmd::MidGameExclusion& c) {
+  if (!is_exclusion_reason(c.reason)) {
+    d.reject("bad_payload", "reason must be sustained_ping, tab_hidden or custom_callback");
+    return;
+  }
+  const GameId id = game.id;
+  const auto player = static_cast<std::int64_t>(subject.player);
+  d.emit(subject.id, id, game.scene, ev::PlayerExcluded{player, c.reason, c.frame_number});
+  end_game(d, id, Ending{.reason = "partner_exclusion", .initiator = subject.id, .frame = c.frame_number,
+                         .excluded_player = player, .excluded_reason = c.reason});
+}
+
+// The last episode ends the game normally.
+void episode_completed(Decision& d, const Subject& subject, const Game& game, const cmd::GameComplete& c) {
+  if (c.max_episodes <= 0 || c.episode_num <= 0) {
+    d.reject("bad_payload", "episode_num and max_episodes must be positive");
+    return;
+  }
+  if (game.status != GameStatus::playing) {
+    reject_wrong_status(d, game, "playing");
+    return;
+  }
+  if (c.episode_num <= game.episodes) return;  // the partner's report of the same episode counts once
+  const GameId id = game.id;
+  d.emit(subject.id, id, game.scene, ev::EpisodeCompleted{c.episode_num, c.max_episodes});
+  if (c.episode_num >= c.max_episodes) end_game(d, id, Ending{.reason = "normal", .initiator = subject.id});
+}
+
 }  // namespace
 
 void countdown_ended(Decision& d, GameId id) {
@@ -139,103 +278,25 @@ void leave_game(Decision& d, const Subject& subject) {
 }
 
 void game_command(Decision& d, const Subject& subject, const CommandBody& body) {
-  GameId id = std::visit(
-      [](const auto& c) -> GameId {
-        if constexpr (requires { c.game_id; }) {
-          return c.game_id;
-        } else {
-          return kNoGame;
-        }
-      },
-      body);
-  const Game* game = d.state().game(id);
-  if (!game) {
-    if (id != kNoGame && id == subject.last_game) {
-      // A late message about the subject's own game that has just ended. Metrics still count.
-      if (const auto* metrics = std::get_if<cmd::EmitMetrics>(&body)) {
-        d.emit(subject.id, id, kNoScene, ev::MetricsStored{metrics->metrics});
-        JsonObject ok;
-        ok.str("status", "ok");
-        d.ack(std::move(ok));
-      }
-      return;
-    }
-    d.reject("unknown_game", "game " + std::to_string(id) + " is not a live game");
-    return;
-  }
-  if (subject.game != id) {
-    d.reject("not_in_game", "subject " + subject.id + " is not a player of game " + std::to_string(id));
-    return;
-  }
-  const auto player = static_cast<std::int64_t>(subject.player);
-  const auto seat = static_cast<std::size_t>(subject.player);
+  const Game* game = players_game(d, subject, body);
+  if (!game) return;
   std::visit(
       [&](const auto& c) {
         using C = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<C, cmd::ValidationSuccess>) {
-          if (game->status != GameStatus::validating) {
-            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not validating");
-          } else if (!game->validated[seat]) {
-            d.emit(subject.id, id, game->scene, ev::ValidationReported{player});
-            if (std::all_of(game->validated.begin(), game->validated.end(), [](bool v) { return v; })) {
-              notify_players(d, *game, "p2p_validation_complete");
-              start(d, *game);
-            }
-          }
+          validation_succeeded(d, subject, *game);
         } else if constexpr (std::is_same_v<C, cmd::ValidationFailed>) {
-          if (game->status != GameStatus::validating && game->status != GameStatus::matched) {
-            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not validating");
-          } else {
-            end_game(d, id, Ending{.reason = "validation_failed", .initiator = subject.id, .validation_reason = c.reason});
-          }
+          validation_failed(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::ConnectionLost>) {
-          if (game->status == GameStatus::paused) return;  // a second report changes nothing
-          if (game->status != GameStatus::playing) {
-            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not playing");
-            return;
-          }
-          const Scene& scene = d.state().scene(game->scene);
-          if (scene.reconnection_timeout_ms <= 0) {
-            end_game(d, id, Ending{.reason = "reconnection_timeout", .initiator = subject.id, .frame = c.frame_number});
-            return;
-          }
-          d.emit(subject.id, id, game->scene,
-                 ev::GamePaused{"connection_lost", player, c.frame_number, d.at() + scene.reconnection_timeout_ms});
-          for (const std::string& other : game->players) {
-            if (!attached(d, other, id)) continue;
-            JsonObject args;
-            args.num("game_id", id).num("pause_frame", c.frame_number).num("detecting_player", player);
-            d.notify(other, "p2p_pause", std::move(args));
-          }
+          connection_lost(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::ReconnectionSuccess>) {
-          if (game->status != GameStatus::paused || game->pause_cause != "connection_lost") {
-            d.reject("invalid_state", "no P2P reconnection is awaited in this game");
-          } else if (!game->reconnected[seat]) {
-            d.emit(subject.id, id, game->scene, ev::ReconnectionReported{player});
-            resume_if_complete(d, id);
-          }
+          reconnection_succeeded(d, subject, *game);
         } else if constexpr (std::is_same_v<C, cmd::MidGameExclusion>) {
-          if (!is_exclusion_reason(c.reason)) {
-            d.reject("bad_payload", "reason must be sustained_ping, tab_hidden or custom_callback");
-            return;
-          }
-          d.emit(subject.id, id, game->scene, ev::PlayerExcluded{player, c.reason, c.frame_number});
-          end_game(d, id, Ending{.reason = "partner_exclusion", .initiator = subject.id, .frame = c.frame_number,
-                                 .excluded_player = player, .excluded_reason = c.reason});
+          exclude_player(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::GameComplete>) {
-          if (c.max_episodes <= 0 || c.episode_num <= 0) {
-            d.reject("bad_payload", "episode_num and max_episodes must be positive");
-          } else if (game->status != GameStatus::playing) {
-            d.reject("invalid_state", std::string("game is ") + status_name(game->status) + ", not playing");
-          } else if (c.episode_num > game->episodes) {  // the partner's report of the same episode counts once
-            d.emit(subject.id, id, game->scene, ev::EpisodeCompleted{c.episode_num, c.max_episodes});
-            if (c.episode_num >= c.max_episodes) end_game(d, id, Ending{.reason = "normal", .initiator = subject.id});
-          }
+          episode_completed(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::EmitMetrics>) {
-          d.emit(subject.id, id, game->scene, ev::MetricsStored{c.metrics});
-          JsonObject ok;
-          ok.str("status", "ok");
-          d.ack(std::move(ok));
+          store_metrics(d, subject, game->id, game->scene, c);
         }
       },
       body);

@@ -32,6 +32,8 @@ void match_scene(Decision& d, int scene);
 void broadcast_waiting_room(Decision& d, int scene);
 
 // game_rules.cpp
+// What a player reports about its game (P2P validation and reconnection, exclusion, episodes,
+// metrics): checked against the game it names, then one rule per kind.
 void game_command(Decision& d, const Subject& subject, const CommandBody& body);
 void leave_game(Decision& d, const Subject& subject);
 // A player's socket is gone: pause for the grace, or end the game.
