@@ -82,6 +82,20 @@ int main(int argc, char** argv) {
   context->dashboard = std::make_shared<DashboardFeed>(*context);
   context->dashboard->start();
 
+  // Installed before the "started" line: a SIGTERM sent as soon as that line appears (a test,
+  // a service manager) must stop the server cleanly, not kill it with the default action.
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  net::steady_timer closing(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    json_log::line("stopping", {});
+    context->stopping = true;
+    core->stop();  // everything queued is decided and committed
+    net::post(core->dispatcher(), [context] { close_all_sockets(*context); });
+    closing.expires_after(std::chrono::milliseconds(300));  // let the going-away closes out
+    closing.async_wait([&io](const boost::system::error_code&) { io.stop(); });
+  });
+
   unsigned short bound = 0;
   try {
     bound = start_listener(context, address, static_cast<unsigned short>(config.server.port));
@@ -105,18 +119,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cohort-server: admin token (printed once): %s\n", token.c_str());
     std::fflush(stderr);
   }
-
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  net::steady_timer closing(io);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    json_log::line("stopping", {});
-    context->stopping = true;
-    core->stop();  // everything queued is decided and committed
-    net::post(core->dispatcher(), [context] { close_all_sockets(*context); });
-    closing.expires_after(std::chrono::milliseconds(300));  // let the going-away closes out
-    closing.async_wait([&io](const boost::system::error_code&) { io.stop(); });
-  });
 
   std::vector<std::thread> threads;
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
