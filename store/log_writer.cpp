@@ -11,7 +11,7 @@ namespace cohort {
 
 struct LogWriter::Connection {
   explicit Connection(const std::string& path)
-      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}  // writer thread only
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {}  // no SQLite mutex: one thread (writer_thread_) uses it
   SQLite::Database db;
   std::unique_ptr<SQLite::Statement> insert_record;
   std::unique_ptr<SQLite::Statement> insert_snapshot;
@@ -61,7 +61,7 @@ LogWriter::LogWriter(Options options) : options_(std::move(options)) {
 
 LogWriter::~LogWriter() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
@@ -96,21 +96,21 @@ void LogWriter::flush() {
 }
 
 Seq LogWriter::last_committed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return last_committed_;
 }
 
 std::string LogWriter::failure() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return failure_;
 }
 
 void LogWriter::enqueue(std::vector<Pending> items) {
   {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     // Backpressure: a writer this far behind holds its producer (the engine thread) until the
     // disk catches up, and the engine's own bounded queue then refuses clients.
-    room_.wait(lock, [&] { return queue_.size() < kMaxPendingRequests || stopping_; });
+    while (queue_.size() >= kMaxPendingRequests && !stopping_) lock.wait(room_);
     if (queue_.empty()) {
       queue_ = std::move(items);
     } else {
@@ -121,11 +121,12 @@ void LogWriter::enqueue(std::vector<Pending> items) {
 }
 
 void LogWriter::run() {
+  writer_thread_.assume();
   std::vector<Pending> batch;
   while (true) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty()) lock.wait(wake_);
       if (queue_.empty()) return;  // stopping, and everything is committed
       batch.swap(queue_);
     }
@@ -143,69 +144,27 @@ void LogWriter::commit(std::vector<Pending>& batch) {
     return;
   }
   auto started = std::chrono::steady_clock::now();
-  Seq first_seq = last_committed();
-  Seq next = first_seq + 1;
   std::vector<AppendOutcome> outcomes(batch.size());
   CommitStats stats;
   stats.requests = batch.size();
-  auto& db = connection_->db;
   try {
-    db.exec("BEGIN IMMEDIATE");
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      AppendOutcome& outcome = outcomes[i];
-      outcome.ok = true;
-      if (auto* request = std::get_if<AppendRequest>(&batch[i].work)) {
-        Seq command_seq = next;
-        request->command.seq = next++;
-        auto& insert = *connection_->insert_record;
-        bind_record(insert, request->command);
-        insert.exec();
-        insert.reset();
-        for (Record& event : request->events) {
-          event.seq = next++;
-          event.causation = command_seq;
-          bind_record(insert, event);
-          insert.exec();
-          insert.reset();
-        }
-        outcome.first_seq = command_seq;
-        outcome.last_seq = next - 1;
-        stats.records += 1 + request->events.size();
-      } else if (auto* snapshot = std::get_if<SnapshotRequest>(&batch[i].work)) {
-        auto& insert = *connection_->insert_snapshot;
-        Seq holds = next - 1;
-        insert.bind(1, static_cast<std::int64_t>(holds));
-        insert.bindNoCopy(2, snapshot->projection);
-        insert.bindNoCopy(3, snapshot->data.data(), static_cast<int>(snapshot->data.size()));
-        insert.bind(4, static_cast<std::int64_t>(snapshot_checksum(holds, snapshot->projection, snapshot->data)));
-        insert.exec();
-        insert.reset();
-        auto& prune = *connection_->prune_snapshots;
-        prune.bindNoCopy(1, snapshot->projection);
-        prune.exec();
-        prune.reset();
-        outcome.first_seq = outcome.last_seq = next - 1;
-      } else {
-        outcome.first_seq = outcome.last_seq = next - 1;
-      }
-    }
-    db.exec("COMMIT");
+    // Until commit() has returned, leaving this block (an insert failing, COMMIT itself
+    // failing) rolls the whole batch back. The guard ignores a ROLLBACK that finds no
+    // transaction: SQLite has already rolled back (e.g. on a full disk).
+    SQLite::Transaction transaction(connection_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    Seq last = insert_batch(batch, outcomes, stats);
+    transaction.commit();
     stats.ok = true;
-    std::lock_guard lock(mutex_);
-    last_committed_ = next - 1;
+    MutexLock lock(mutex_);
+    last_committed_ = last;
   } catch (const std::exception& error) {
-    // Nothing of the batch is visible: roll back, and fail every request in it.
-    try {
-      db.exec("ROLLBACK");
-    } catch (const std::exception&) {
-      // SQLite already rolled back (e.g. on a full disk); nothing more to undo.
-    }
+    // Nothing of the batch is visible: fail every request in it, and every later one.
     for (auto& insert : {connection_->insert_record.get(), connection_->insert_snapshot.get(),
                          connection_->prune_snapshots.get()}) {
       insert->tryReset();
     }
     for (auto& outcome : outcomes) outcome = AppendOutcome{false, 0, 0, error.what()};
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     failure_ = error.what();
   }
   stats.duration = std::chrono::steady_clock::now() - started;
@@ -213,6 +172,49 @@ void LogWriter::commit(std::vector<Pending>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(outcomes[i]);
   }
+}
+
+Seq LogWriter::insert_batch(std::vector<Pending>& batch, std::vector<AppendOutcome>& outcomes, CommitStats& stats) {
+  Seq next = last_committed() + 1;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    AppendOutcome& outcome = outcomes[i];
+    outcome.ok = true;
+    if (auto* request = std::get_if<AppendRequest>(&batch[i].work)) {
+      Seq command_seq = next;
+      request->command.seq = next++;
+      auto& insert = *connection_->insert_record;
+      bind_record(insert, request->command);
+      insert.exec();
+      insert.reset();
+      for (Record& event : request->events) {
+        event.seq = next++;
+        event.causation = command_seq;
+        bind_record(insert, event);
+        insert.exec();
+        insert.reset();
+      }
+      outcome.first_seq = command_seq;
+      outcome.last_seq = next - 1;
+      stats.records += 1 + request->events.size();
+    } else if (auto* snapshot = std::get_if<SnapshotRequest>(&batch[i].work)) {
+      auto& insert = *connection_->insert_snapshot;
+      Seq holds = next - 1;
+      insert.bind(1, static_cast<std::int64_t>(holds));
+      insert.bindNoCopy(2, snapshot->projection);
+      insert.bindNoCopy(3, snapshot->data.data(), static_cast<int>(snapshot->data.size()));
+      insert.bind(4, static_cast<std::int64_t>(snapshot_checksum(holds, snapshot->projection, snapshot->data)));
+      insert.exec();
+      insert.reset();
+      auto& prune = *connection_->prune_snapshots;
+      prune.bindNoCopy(1, snapshot->projection);
+      prune.exec();
+      prune.reset();
+      outcome.first_seq = outcome.last_seq = next - 1;
+    } else {
+      outcome.first_seq = outcome.last_seq = next - 1;
+    }
+  }
+  return next - 1;
 }
 
 }  // namespace cohort

@@ -5,12 +5,13 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <variant>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_role.h"
 #include "engine/vocabulary/record.h"
 #include "store/schema.h"
 
@@ -90,17 +91,22 @@ class LogWriter {
 
   void enqueue(std::vector<Pending> items);
   void run();
-  void commit(std::vector<Pending>& batch);
+  void commit(std::vector<Pending>& batch) REQUIRES(writer_thread_);
+  // Numbers and inserts the batch's records and snapshots inside the open transaction;
+  // returns the last position it used.
+  Seq insert_batch(std::vector<Pending>& batch, std::vector<AppendOutcome>& outcomes, CommitStats& stats)
+      REQUIRES(writer_thread_);
 
-  Options options_;
-  std::unique_ptr<Connection> connection_;
-  mutable std::mutex mutex_;
+  const Options options_;
+  ThreadRole writer_thread_;
+  std::unique_ptr<Connection> connection_ GUARDED_BY(writer_thread_);
+  mutable Mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable room_;  // the queue fell below kMaxPendingRequests
-  std::vector<Pending> queue_;
-  bool stopping_ = false;
-  Seq last_committed_ = 0;  // guarded by mutex_
-  std::string failure_;     // guarded by mutex_; set once, by the writer thread
+  std::vector<Pending> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  Seq last_committed_ GUARDED_BY(mutex_) = 0;
+  std::string failure_ GUARDED_BY(mutex_);  // set once, by the writer thread
   std::thread thread_;
 };
 

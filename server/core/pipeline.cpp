@@ -35,7 +35,7 @@ Pipeline::~Pipeline() { stop(); }
 
 void Pipeline::submit(Command command) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return;
     queue_.emplace_back(std::move(command));
   }
@@ -45,7 +45,7 @@ void Pipeline::submit(Command command) {
 Pipeline::Offer Pipeline::offer(Command command) {
   Offer outcome = Offer::queued;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return Offer::refused;
     if (queue_.size() >= bounds_.max_queued) {
       auto second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -63,7 +63,7 @@ Pipeline::Offer Pipeline::offer(Command command) {
 
 bool Pipeline::query(std::function<void(const Engine&)> read) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_) return false;
     queue_.emplace_back(std::move(read));
   }
@@ -79,7 +79,7 @@ void Pipeline::flush() {
 
 void Pipeline::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
@@ -89,11 +89,12 @@ void Pipeline::stop() {
 }
 
 void Pipeline::run() {
+  engine_thread_.assume();
   while (true) {
     Item item;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      while (!stopping_ && queue_.empty()) lock.wait(wake_);
       if (queue_.empty()) return;
       item = std::move(queue_.front());
       queue_.pop_front();

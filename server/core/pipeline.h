@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <variant>
 #include <vector>
 
+#include "base/mutex.h"
+#include "base/thread_role.h"
 #include "engine/decider/engine.h"
 #include "server/metrics.h"
 #include "store/log_writer.h"
@@ -73,35 +74,36 @@ class Pipeline {
     Command command;
   };
   using Item = std::variant<Command, ClientCommand, std::function<void(const Engine&)>>;
-  // Engine thread: whether the client's budget of rejections this second is spent.
-  bool over_rejection_budget(ConnId conn);
-  void count_rejections(ConnId conn, int rejections);
+  // Whether the client's budget of rejections this second is spent.
+  bool over_rejection_budget(ConnId conn) REQUIRES(engine_thread_);
+  void count_rejections(ConnId conn, int rejections) REQUIRES(engine_thread_);
   void run();
   // Both return how many rejections the command's events hold.
-  int execute(Command command);
-  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before);
-  void snapshot_if_due();
-  void rearm(const Command& command);
+  int execute(Command command) REQUIRES(engine_thread_);
+  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before)
+      REQUIRES(engine_thread_);
+  void snapshot_if_due() REQUIRES(engine_thread_);
+  void rearm(const Command& command) REQUIRES(engine_thread_);
   void on_commit_failed(const std::string& error);
 
-  Engine engine_;
+  ThreadRole engine_thread_;
+  Engine engine_ GUARDED_BY(engine_thread_);
   LogWriter& writer_;
   Metrics& metrics_;
   Hooks hooks_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Item> queue_;     // guarded by mutex_
-  bool stopping_ = false;      // guarded by mutex_
-  std::int64_t overload_journaled_second_ = -1;  // guarded by mutex_
+  std::deque<Item> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::int64_t overload_journaled_second_ GUARDED_BY(mutex_) = -1;
   const Bounds bounds_;
   std::atomic<bool> failed_{false};
-  // Engine thread only from here on.
-  Millis last_at_ = 0;
-  std::int64_t budget_second_ = -1;
-  std::unordered_map<ConnId, int> rejections_this_second_;
-  std::optional<Deadline> armed_;
-  int snapshot_every_;
-  Seq snapshot_seq_;
+  Millis last_at_ GUARDED_BY(engine_thread_) = 0;
+  std::int64_t budget_second_ GUARDED_BY(engine_thread_) = -1;
+  std::unordered_map<ConnId, int> rejections_this_second_ GUARDED_BY(engine_thread_);
+  std::optional<Deadline> armed_ GUARDED_BY(engine_thread_);
+  const int snapshot_every_;
+  Seq snapshot_seq_ GUARDED_BY(engine_thread_);
   std::thread thread_;
 };
 

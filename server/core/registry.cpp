@@ -1,30 +1,29 @@
 #include "server/core/registry.h"
 
 #include <algorithm>
-#include <mutex>
 
 namespace cohort {
 
 void Registry::add_socket(ConnId conn, std::weak_ptr<Outbound> socket) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   sockets_[conn] = std::move(socket);
   generation_.fetch_add(1, std::memory_order_release);
 }
 
 void Registry::remove_socket(ConnId conn) {
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   sockets_.erase(conn);
   generation_.fetch_add(1, std::memory_order_release);
 }
 
 std::size_t Registry::socket_count() const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   return sockets_.size();
 }
 
 void Registry::seed(const SessionMap& state) {
   RoutingTable table = RoutingTable::of(state);
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   routing_ = std::move(table);
   generation_.fetch_add(1, std::memory_order_release);
 }
@@ -38,17 +37,17 @@ void Registry::follow(const Event& event) {
       !std::holds_alternative<ev::SubjectRegistered>(body) && !std::holds_alternative<ev::ResumeTokenReissued>(body)) {
     return;
   }
-  std::unique_lock lock(mutex_);
+  WriterLock lock(mutex_);
   if (routing_.follow(event)) generation_.fetch_add(1, std::memory_order_release);
 }
 
 RoutingTable Registry::routing() const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   return routing_;
 }
 
 std::string Registry::resume_token_hash(const std::string& subject) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   auto it = routing_.resume_token_hashes.find(subject);
   return it == routing_.resume_token_hashes.end() ? std::string() : it->second;
 }
@@ -59,18 +58,18 @@ std::shared_ptr<Outbound> Registry::socket_locked(ConnId conn) const {
 }
 
 std::shared_ptr<Outbound> Registry::socket(ConnId conn) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   return socket_locked(conn);
 }
 
 std::shared_ptr<Outbound> Registry::socket_of(const std::string& subject) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   auto it = routing_.conn_of_subject.find(subject);
   return it == routing_.conn_of_subject.end() ? nullptr : socket_locked(it->second);
 }
 
 std::optional<RelayRoute> Registry::route(ConnId from, GameId game) const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   auto subject = routing_.subject_of_conn.find(from);
   auto room = routing_.rooms.find(game);
   if (subject == routing_.subject_of_conn.end() || room == routing_.rooms.end()) return std::nullopt;
@@ -87,7 +86,7 @@ std::optional<RelayRoute> Registry::route(ConnId from, GameId game) const {
 }
 
 std::vector<std::shared_ptr<Outbound>> Registry::all_sockets() const {
-  std::shared_lock lock(mutex_);
+  ReaderLock lock(mutex_);
   std::vector<std::shared_ptr<Outbound>> out;
   for (const auto& [conn, weak] : sockets_) {
     if (auto socket = weak.lock()) out.push_back(std::move(socket));

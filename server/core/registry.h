@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/mutex.h"
 #include "projections/routing_table.h"
 #include "server/core/outbound.h"
 
@@ -54,12 +54,12 @@ class Registry {
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
-  std::shared_ptr<Outbound> socket_locked(ConnId conn) const;
+  std::shared_ptr<Outbound> socket_locked(ConnId conn) const REQUIRES_SHARED(mutex_);
 
-  mutable std::shared_mutex mutex_;
-  std::atomic<std::uint64_t> generation_{0};  // bumped under the unique lock
-  std::unordered_map<ConnId, std::weak_ptr<Outbound>> sockets_;
-  RoutingTable routing_;
+  mutable SharedMutex mutex_;
+  std::atomic<std::uint64_t> generation_{0};  // bumped under the writer lock
+  std::unordered_map<ConnId, std::weak_ptr<Outbound>> sockets_ GUARDED_BY(mutex_);
+  RoutingTable routing_ GUARDED_BY(mutex_);
 };
 
 }  // namespace cohort
