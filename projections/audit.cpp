@@ -176,9 +176,11 @@ void Audit::check_everything(Seq seq, const SessionMap& state) {
   for (const auto& [id, game] : state.games) check_game(seq, state, id);
   check_waitroom_totals(seq, state);
   for (const Deadline& deadline : state.deadlines) {
-    bool owner_live = deadline.game != kNoGame ? state.game(deadline.game) != nullptr
-                                               : (state.subject(deadline.subject) &&
-                                                  state.subject(deadline.subject)->state == SubjectState::waiting);
+    // The restart grace belongs to the map itself: it is live while the map names it.
+    bool owner_live = deadline.kind == DeadlineKind::restart_grace ? deadline.at == state.restart_grace_deadline
+                      : deadline.game != kNoGame ? state.game(deadline.game) != nullptr
+                                                 : (state.subject(deadline.subject) &&
+                                                    state.subject(deadline.subject)->state == SubjectState::waiting);
     if (!owner_live) {
       flag(seq, 5, std::string("a ") + deadline_name(deadline.kind) + " deadline outlives its owner");
     }

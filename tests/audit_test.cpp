@@ -106,6 +106,24 @@ TEST_CASE("audit invariant 5: a game ended twice, or touched after its end") {
   CHECK_THAT(f.p_.audit.violations().front().detail, Catch::Contains("which has ended"));
 }
 
+TEST_CASE("audit invariant 5: the restart grace is the map's own deadline; one left after its end outlives its owner") {
+  Feed f;
+  f.connected_subject("a");
+  f.step("a", kNoGame, kNoScene, ev::SubjectAbsent{});
+  f.step("", kNoGame, kNoScene, ev::RestartGraceStarted{20000});
+  Audit audit;
+  audit.check_everything(9, f.p_.map);
+  CHECK(audit.violations().empty());
+
+  SessionMap leftover = f.p_.map;
+  leftover.restart_grace_deadline = 0;  // as if an apply ended the grace but kept its deadline
+  Audit second;
+  second.check_everything(9, leftover);
+  REQUIRE(second.violations().size() == 1);
+  CHECK(second.violations().front().invariant == 5);
+  CHECK_THAT(second.violations().front().detail, Catch::Contains("restart_grace"));
+}
+
 TEST_CASE("audit invariant 6: positions with a gap, an event naming the wrong command") {
   Feed f;
   f.command();

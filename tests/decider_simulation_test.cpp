@@ -3,10 +3,21 @@
 // from the produced events alone (through the log codec) equals the live one; re-deciding the
 // same commands gives the same events, byte for byte.
 //
+// The server restarts at random points, with a random restart grace (none, shorter or longer
+// than the scenes' deadlines). Of the subjects it leaves absent, some come back with their token
+// at a random time within the grace, some never do, and the rest are left to the random stream.
+// What PROTOCOL.md 4.1 promises is checked after every command: an absent waiter is never
+// matched; no countdown or validation deadline fires while a player of its game is absent; an
+// absent subject stays where it was (or is idle because its game ended or its wait timed out
+// meanwhile, and is told so when back); one back within the grace is where it was; after
+// `restart_grace_ended` nobody is absent.
+//
 // Defaults keep it to seconds in CI. Longer: COHORT_SIM_SEEDS=20 COHORT_SIM_STEPS=1000000.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <set>
 
@@ -54,6 +65,42 @@ std::shared_ptr<Experiment> simulation_experiment() {
   return experiment;
 }
 
+// Where a subject stands, as far as a restart must leave it alone.
+struct SimPlace {
+  SubjectState state = SubjectState::idle;
+  int scene = 0;
+  GameId game = kNoGame;
+  int player = -1;
+  Millis waiting_since = 0;
+  Millis wait_deadline = 0;
+  bool operator==(const SimPlace&) const = default;
+};
+
+SimPlace sim_place_of(const Subject& s) {
+  SimPlace place{s.state, s.scene, s.game, s.player, 0, 0};
+  if (s.state == SubjectState::waiting) {
+    place.waiting_since = s.waiting_since;
+    place.wait_deadline = s.wait_deadline;
+  }
+  return place;
+}
+
+bool sim_has(const std::vector<std::string>& list, const char* name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+// How often each restart case was reached: the seeds must reach all of them.
+struct RestartCoverage {
+  long restarts_with_grace = 0;
+  long absent = 0;
+  std::set<std::string> back_within_grace;  // the state each returner was in: waiting, in_game, idle...
+  long newcomers = 0;                       // joined a waitroom where a waiter was absent
+  long matched_once_back = 0;               // a waiter matched by its return
+  long deferred = 0;                        // game deadlines that waited for an absent player
+  long deferred_fired_on_return = 0;
+  long gone_at_grace_end = 0;
+};
+
 class Simulation {
  public:
   Simulation(std::uint64_t seed, int subjects) : rng_(seed), subjects_(subjects), h_(simulation_experiment()) {}
@@ -61,14 +108,20 @@ class Simulation {
   void step() {
     std::uniform_int_distribution<int> pick_subject(0, subjects_ - 1);
     std::string id = "s" + std::to_string(pick_subject(rng_));
+    // During a grace most subjects are absent: those back act more often, so that they join,
+    // meet absent waiters and play with absent partners.
+    if (!back_.empty() && roll(2) == 0) id = back_[static_cast<std::size_t>(roll(static_cast<int>(back_.size())))];
     const Subject* subject = h_.state().subject(id);
     GameId game = subject ? (subject->game != kNoGame ? subject->game : subject->last_game) : kNoGame;
     if (roll(10) == 0) game = static_cast<GameId>(roll(static_cast<int>(h_.state().last_game_id) + 3));
-    switch (roll(20)) {
-      case 0: case 1: h_.advance(roll(2500)); break;
+    const int what = roll(20);
+    // A subject that never comes back sends nothing until the grace is over.
+    if (staying_away_.count(id) && what > 1 && what != 19) return;
+    switch (what) {
+      case 0: case 1: advance(roll(2500)); break;
       case 2: {
         int token = roll(3);
-        h_.connect(id, token == 0 ? std::nullopt : std::optional<std::string>(token == 1 ? "token-" + id : "bad"));
+        connect(id, token == 0 ? std::nullopt : std::optional<std::string>(token == 1 ? "token-" + id : "bad"));
         break;
       }
       case 3: h_.disconnect(id); break;
@@ -84,29 +137,247 @@ class Simulation {
       case 16: case 17: h_.send(id, cmd::GameComplete{game, 1 + roll(3), 3}, roll(2) ? std::optional<std::int64_t>(7) : std::nullopt); break;
       case 18: h_.send(id, cmd::EmitMetrics{game, "{\"n\":1}"}, 3); break;
       case 19:
-        if (roll(200) == 0) {
-          h_.run(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{roll(1 << 30)}});
+        if (roll(100) == 0 || (roll(4) == 0 && game_starting())) {
+          restart();
+        } else if (roll(2) == 0 && newcomer_joins()) {
         } else {
           h_.send(id, cmd::Malformed{"nonsense", "unknown_event", "no such event"});
         }
         break;
     }
+    observe();
   }
 
   Harness& harness() { return h_; }
+  const RestartCoverage& coverage() const { return coverage_; }
 
  private:
   int roll(int n) { return std::uniform_int_distribution<int>(0, std::max(0, n - 1))(rng_); }
+
+  // A game in its countdown or validation: a restart then tests the deadlines that wait.
+  bool game_starting() const {
+    return std::any_of(h_.state().games.begin(), h_.state().games.end(), [](const auto& entry) {
+      return entry.second.status == GameStatus::matched || entry.second.status == GameStatus::validating;
+    });
+  }
+
+  // A participant new to the study arrives while a waiter is absent, and joins its waitroom.
+  bool newcomer_joins() {
+    std::vector<int> scenes;
+    for (const auto& [id, then] : absent_) {
+      if (then.state == SubjectState::waiting && h_.subject(id).state == SubjectState::waiting) scenes.push_back(then.scene);
+    }
+    if (scenes.empty()) return false;
+    const int scene = scenes[static_cast<std::size_t>(roll(static_cast<int>(scenes.size())))];
+    const std::string id = "newcomer" + std::to_string(++newcomers_);
+    h_.connect(id);
+    observe();
+    for (int i = 0; i < scene; ++i) {
+      h_.send(id, cmd::AdvanceScene{});
+      observe();
+    }
+    h_.send(id, cmd::JoinGame{});
+    observe();
+    ++coverage_.newcomers;
+    return true;
+  }
+
+  // Moves the clock by `ms`, stopping at each scheduled return on the way.
+  void advance(Millis ms) {
+    const Millis until = h_.now() + ms;
+    while (!returns_.empty() && returns_.begin()->first <= until) {
+      auto [at, id] = *returns_.begin();
+      returns_.erase(returns_.begin());
+      if (at > h_.now()) {
+        h_.advance(at - h_.now());
+        observe();
+      }
+      connect(id, "token-" + id);
+      observe();
+    }
+    if (until > h_.now()) h_.advance(until - h_.now());
+  }
+
+  // A random restart grace: none (also as in logs from before it existed), shorter than every
+  // deadline of the scenes, between them, or longer than the longest (the 20 s waitroom).
+  void restart() {
+    std::optional<std::int64_t> grace;
+    switch (roll(5)) {
+      case 0: break;
+      case 1: grace = 0; break;
+      case 2: grace = 1 + roll(1000); break;
+      case 3: grace = 1000 + roll(5000); break;
+      case 4: grace = 5000 + roll(40000); break;
+    }
+    if (grace.value_or(0) > 0) ++coverage_.restarts_with_grace;
+    h_.run(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{roll(1 << 30), grace}});
+    const Millis grace_end = h_.state().restart_grace_deadline;
+    // The players of a game often share their fate (a lab's network came back, or did not), so
+    // that games whose every player is back within the grace are common too.
+    std::map<GameId, int> shared_fate;
+    for (const Event& event : h_.last) {
+      if (!std::holds_alternative<ev::SubjectAbsent>(event.body)) continue;
+      ++coverage_.absent;
+      const GameId game = h_.subject(event.subject).game;
+      int fate = roll(4);
+      if (game != kNoGame && roll(2) == 0) fate = shared_fate.try_emplace(game, fate).first->second;
+      switch (fate) {
+        case 0: staying_away_.insert(event.subject); break;
+        case 1: case 2: returns_.emplace(h_.now() + roll(static_cast<int>(grace_end - h_.now())), event.subject); break;
+        default: break;  // up to the random stream: back with its token, without, or not at all
+      }
+    }
+  }
+
+  // A socket registers the subject. One absent until now must be back where it was.
+  void connect(const std::string& id, std::optional<std::string> token) {
+    const Subject* subject = h_.state().subject(id);
+    const bool was_absent = subject && subject->absent;
+    const Subject before = was_absent ? *subject : Subject{};
+    const GameId last_game_before = h_.state().last_game_id;
+    h_.connect(id, std::move(token));
+    if (was_absent && h_.subject(id).connected) check_back(before, last_game_before);
+  }
+
+  void check_back(const Subject& before, GameId last_game_before) {
+    const Subject& after = h_.subject(before.id);
+    const std::vector<std::string> messages = h_.messages_to(before.id);
+    INFO("subject " << before.id << " back from absence, was " << state_name(before.state));
+    REQUIRE_FALSE(after.absent);
+    REQUIRE(after.scene == before.scene);
+    coverage_.back_within_grace.insert(state_name(before.state));
+    back_.push_back(before.id);
+    if (before.state == SubjectState::in_game) {
+      REQUIRE(sim_has(messages, "session_restored"));
+      const bool same_seat = after.game == before.game && after.player == before.player;
+      // Its deferred validation timeout may fire now that nobody is absent: the game ends.
+      bool ended_now = false;
+      for (const Event& event : h_.last) {
+        if (std::holds_alternative<ev::GameEnded>(event.body) && event.game == before.game) ended_now = true;
+      }
+      REQUIRE((same_seat || ended_now));
+    } else if (before.state == SubjectState::waiting) {
+      const bool same_place = after.state == SubjectState::waiting && after.waiting_since == before.waiting_since &&
+                              after.wait_deadline == before.wait_deadline;
+      const bool matched_now = after.state == SubjectState::in_game && after.game > last_game_before;
+      REQUIRE((same_place || matched_now));
+      if (matched_now) ++coverage_.matched_once_back;
+    } else {
+      REQUIRE(after.state == before.state);
+    }
+    if (before.missed_waitroom_timeout) REQUIRE(sim_has(messages, "waitroom_timeout"));
+    if (!before.missed_game_end.empty()) REQUIRE(sim_has(messages, "end_game"));
+  }
+
+  // Follows the last command's events in order, with who is absent at each of them.
+  void observe() {
+    if (h_.commands.size() == observed_) return;
+    observed_ = h_.commands.size();
+    const Command& command = h_.commands.back();
+    const bool fires_deadlines = std::holds_alternative<cmd::Timer>(command.body) ||
+                                 std::holds_alternative<cmd::RegisterSubject>(command.body);
+    bool grace_ended = false;
+    auto no_player_absent = [&](GameId game, const char* what) {
+      auto players = players_.find(game);
+      if (players == players_.end()) return;
+      for (const std::string& player : players->second) {
+        INFO(what << " of game " << game << " while its player " << player << " is absent");
+        REQUIRE(absent_.count(player) == 0);
+      }
+    };
+    for (const Event& event : h_.last) {
+      const EventBody& body = event.body;
+      if (std::holds_alternative<ev::SubjectAbsent>(body)) {
+        absent_[event.subject] = sim_place_of(h_.subject(event.subject));
+      } else if (std::holds_alternative<ev::SubjectConnected>(body) || std::holds_alternative<ev::SubjectDisconnected>(body)) {
+        if (absent_.erase(event.subject) && grace_ended) ++coverage_.gone_at_grace_end;
+      } else if (std::holds_alternative<ev::RestartGraceEnded>(body)) {
+        grace_ended = true;
+      } else if (const auto* created = std::get_if<ev::GameCreated>(&body)) {
+        for (const std::string& player : created->players) {
+          INFO("game " << event.game << " seats " << player << " while it is absent");
+          REQUIRE(absent_.count(player) == 0);
+        }
+        players_[event.game] = created->players;
+      } else if (std::holds_alternative<ev::GameDeadlineDeferred>(body)) {
+        ++coverage_.deferred;
+        deferred_.insert(event.game);
+      } else if (std::holds_alternative<ev::ValidationStarted>(body) || std::holds_alternative<ev::GameStarted>(body)) {
+        if (fires_deadlines) no_player_absent(event.game, "the countdown end");
+        if (deferred_.erase(event.game) && std::holds_alternative<cmd::RegisterSubject>(command.body)) {
+          ++coverage_.deferred_fired_on_return;
+        }
+      } else if (const auto* ended = std::get_if<ev::GameEnded>(&body)) {
+        if (fires_deadlines && ended->reason == "validation_failed") no_player_absent(event.game, "the validation timeout");
+        if (deferred_.erase(event.game) && std::holds_alternative<cmd::RegisterSubject>(command.body)) {
+          ++coverage_.deferred_fired_on_return;
+        }
+        players_.erase(event.game);
+      }
+    }
+    if (grace_ended) {
+      staying_away_.clear();
+      returns_.clear();
+      back_.clear();
+      REQUIRE(absent_.empty());
+      for (const auto& [id, subject] : h_.state().subjects) {
+        INFO("subject " << id << " still absent after restart_grace_ended");
+        REQUIRE_FALSE(subject.absent);
+      }
+    }
+    check_absent_in_place();
+    for (GameId game : deferred_) {  // a deferred deadline waits for an absent player, no longer
+      const Game* live = h_.state().game(game);
+      REQUIRE(live);
+      REQUIRE(live->deferred);
+      const auto& players = live->players;
+      INFO("game " << game << " deferred with nobody absent");
+      REQUIRE(std::any_of(players.begin(), players.end(), [&](const std::string& p) { return absent_.count(p) > 0; }));
+    }
+  }
+
+  // An absent subject is where the restart found it, unless its game ended or its wait timed
+  // out meanwhile, in which case it is idle and its client will be told when it is back.
+  void check_absent_in_place() {
+    if (absent_.empty()) return;
+    REQUIRE(h_.state().restart_grace_deadline > h_.now());
+    for (const auto& [id, then] : absent_) {
+      const Subject& subject = h_.subject(id);
+      INFO("absent subject " << id);
+      REQUIRE(subject.absent);
+      const SimPlace now = sim_place_of(subject);
+      if (now == then) continue;
+      REQUIRE(now.state == SubjectState::idle);
+      REQUIRE(now.scene == then.scene);
+      if (then.state == SubjectState::in_game) REQUIRE(!subject.missed_game_end.empty());
+      if (then.state == SubjectState::waiting) REQUIRE(subject.missed_waitroom_timeout);
+    }
+  }
+
   std::mt19937_64 rng_;
   int subjects_;
   Harness h_;
+  // What the test knows from the events alone, to judge each event when it happens.
+  std::map<std::string, SimPlace> absent_;  // absent subjects, and where the restart found them
+  std::map<GameId, std::vector<std::string>> players_;  // live games' players
+  std::set<GameId> deferred_;                            // games whose deadline waits for an absent player
+  // The fates drawn at a restart.
+  std::set<std::string> staying_away_;
+  std::multimap<Millis, std::string> returns_;  // back with its token at that time, within the grace
+  std::vector<std::string> back_;               // back within this grace
+  RestartCoverage coverage_;
+  std::size_t observed_ = 0;  // commands observed so far
+  int newcomers_ = 0;
 };
 
 }  // namespace
 
-TEST_CASE("simulation: invariants hold, the map rebuilds from events, and decisions repeat exactly") {
+TEST_CASE("simulation: invariants hold through restarts, the map rebuilds from events, and decisions repeat exactly",
+          "[simulation]") {
   const long seeds = env_or("COHORT_SIM_SEEDS", 3);
   const long steps = env_or("COHORT_SIM_STEPS", 100'000);
+  long matched_once_back = 0;         // a newcomer waited for an absent waiter, and was matched on its return
+  long deferred_fired_on_return = 0;  // a countdown or validation that waited fired when its players were back
   for (long seed = 1; seed <= seeds; ++seed) {
     INFO("seed " << seed);
     Simulation sim(static_cast<std::uint64_t>(seed), 200);
@@ -130,6 +401,14 @@ TEST_CASE("simulation: invariants hold, the map rebuilds from events, and decisi
     }
     CHECK(reasons == std::set<std::string>{"normal", "partner_left", "partner_disconnected", "reconnection_timeout",
                                            "partner_exclusion", "validation_failed", "scene_completed"});
+    // And the cases of a restart: returns from each state, game deadlines that waited, subjects
+    // gone at the grace's end. The rarer two are counted over all seeds, below.
+    const RestartCoverage& restarts = sim.coverage();
+    CHECK(restarts.back_within_grace == std::set<std::string>{"idle", "waiting", "in_game", "done"});
+    CHECK(restarts.deferred > 0);
+    CHECK(restarts.gone_at_grace_end > 0);
+    matched_once_back += restarts.matched_once_back;
+    deferred_fired_on_return += restarts.deferred_fired_on_return;
     Audit full;
     full.check_everything(0, h.state());
     CHECK(full.violations().empty());
@@ -159,4 +438,6 @@ TEST_CASE("simulation: invariants hold, the map rebuilds from events, and decisi
     CHECK(same);
     CHECK(next == h.events.size());
   }
+  CHECK(matched_once_back > 0);
+  CHECK(deferred_fired_on_return > 0);
 }
