@@ -1,5 +1,6 @@
 #pragma once
-// What every connection of the running server shares. Beast and Asio stay in server/*.cpp.
+// What every connection of the running server shares. Beast stays in the .cpp files of
+// server/transport/ and server/http/.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -7,11 +8,11 @@
 #include <memory>
 #include <string>
 
-#include "server/admin_auth.h"
 #include "server/config.h"
-#include "server/connection_limits.h"
 #include "server/core/server_core.h"
-#include "server/dashboard_feed.h"
+#include "server/http/admin_auth.h"
+#include "server/http/dashboard_feed.h"
+#include "server/transport/connection_limits.h"
 
 namespace cohort {
 

@@ -3,10 +3,10 @@
 // rules for the admin token (issue 15 item 6).
 #include <catch2/catch.hpp>
 
-#include "server/admin_auth.h"
 #include "server/config.h"
+#include "server/http/admin_auth.h"
+#include "server/http/url_text.h"
 #include "server/secrets.h"
-#include "server/url_text.h"
 #include "store/config_redaction.h"
 
 using namespace cohort;

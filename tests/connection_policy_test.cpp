@@ -2,9 +2,9 @@
 // page, and the connection caps.
 #include <catch2/catch.hpp>
 
-#include "server/client_address.h"
-#include "server/connection_limits.h"
-#include "server/origin_policy.h"
+#include "server/transport/client_address.h"
+#include "server/transport/connection_limits.h"
+#include "server/transport/origin_policy.h"
 
 using namespace cohort;
 

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "projections/dashboard_view.h"
-#include "server/latency_window.h"
-#include "server/url_text.h"
+#include "server/core/latency_window.h"
+#include "server/http/url_text.h"
 #include "tests/support/engine_harness.h"
 
 using namespace cohort;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 
 using namespace cohort::sio;
 

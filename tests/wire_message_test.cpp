@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "server/wire_message.h"
+#include "server/transport/wire_message.h"
 
 using namespace cohort;
 

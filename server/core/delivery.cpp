@@ -1,6 +1,6 @@
 #include "server/core/delivery.h"
 
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 
 namespace cohort {
 

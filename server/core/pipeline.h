@@ -16,7 +16,7 @@
 #include "base/mutex.h"
 #include "base/thread_role.h"
 #include "engine/decider/engine.h"
-#include "server/metrics.h"
+#include "server/core/metrics.h"
 #include "store/log_writer.h"
 
 namespace cohort {

@@ -15,9 +15,9 @@
 
 #include "server/config.h"
 #include "server/core/deadline_timer.h"
+#include "server/core/metrics.h"
 #include "server/core/pipeline.h"
 #include "server/core/registry.h"
-#include "server/metrics.h"
 #include "store/log_lock.h"
 #include "store/log_writer.h"
 

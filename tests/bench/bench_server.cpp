@@ -23,7 +23,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 #include "tests/bench/percentiles.h"
 
 namespace beast = boost::beast;

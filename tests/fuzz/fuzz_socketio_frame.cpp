@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 
 namespace {
 

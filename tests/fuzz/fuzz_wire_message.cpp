@@ -7,7 +7,7 @@
 
 #include "engine/vocabulary/record_codec.h"
 #include "server/config.h"
-#include "server/wire_message.h"
+#include "server/transport/wire_message.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -6,7 +6,7 @@
 
 #include "engine/vocabulary/record_codec.h"
 #include "history/rebuild.h"
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 #include "store/log_reader.h"
 
 namespace cohort::testing {

@@ -1,6 +1,6 @@
 #pragma once
-// The dashboard's page, script and style sheet, compiled in from server/dashboard/ (see
-// server/embed_assets.cmake): GET /admin/ works from the binary alone.
+// The dashboard's page, script and style sheet, compiled in from server/http/dashboard/ (see
+// server/http/embed_assets.cmake): GET /admin/ works from the binary alone.
 #include <optional>
 #include <string_view>
 

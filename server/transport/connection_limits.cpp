@@ -1,4 +1,4 @@
-#include "server/connection_limits.h"
+#include "server/transport/connection_limits.h"
 
 namespace cohort {
 

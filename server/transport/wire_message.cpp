@@ -1,4 +1,4 @@
-#include "server/wire_message.h"
+#include "server/transport/wire_message.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

@@ -1,4 +1,4 @@
-#include "server/latency_window.h"
+#include "server/core/latency_window.h"
 
 namespace cohort {
 

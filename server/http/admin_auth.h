@@ -6,7 +6,7 @@
 // told it is behind https; it expires, and the server forgets it then. Sessions live in this
 // process: a restart signs every researcher out.
 //
-// Guessing is throttled per client address (server/client_address.h): after `failures_allowed`
+// Guessing is throttled per client address (server/transport/client_address.h): after `failures_allowed`
 // wrong tokens within `failure_window`, by the sign-in form or a Bearer header, the address is
 // answered 429 until the oldest of them leaves the window, and its token is not even checked.
 #include <chrono>

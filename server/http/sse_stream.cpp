@@ -1,4 +1,4 @@
-#include "server/sse_stream.h"
+#include "server/http/sse_stream.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>

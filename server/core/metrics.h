@@ -10,7 +10,7 @@
 #include <string>
 
 #include "projections/session_map.h"
-#include "server/latency_window.h"
+#include "server/core/latency_window.h"
 
 namespace cohort {
 

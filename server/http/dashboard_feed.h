@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "server/latency_window.h"
+#include "server/core/latency_window.h"
 
 namespace cohort {
 

@@ -1,11 +1,11 @@
-#include "server/dashboard_feed.h"
+#include "server/http/dashboard_feed.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "projections/dashboard_view.h"
+#include "server/http/sse_stream.h"
 #include "server/server_context.h"
-#include "server/sse_stream.h"
 
 namespace cohort {
 

@@ -1,4 +1,4 @@
-#include "server/client_address.h"
+#include "server/transport/client_address.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 #include "server/json_log.h"
-#include "server/sessions.h"
+#include "server/transport/sessions.h"
 
 namespace cohort {
 namespace {

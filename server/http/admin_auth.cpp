@@ -1,4 +1,4 @@
-#include "server/admin_auth.h"
+#include "server/http/admin_auth.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "server/socketio_frame.h"
+#include "server/transport/socketio_frame.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "server/origin_policy.h"
+#include "server/transport/origin_policy.h"
 
 #include <algorithm>
 #include <cctype>

@@ -3,9 +3,9 @@
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
 #include "server/secrets.h"
-#include "server/sessions.h"
-#include "server/socketio_frame.h"
-#include "server/wire_message.h"
+#include "server/transport/sessions.h"
+#include "server/transport/socketio_frame.h"
+#include "server/transport/wire_message.h"
 
 namespace cohort {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/url_text.h"
+#include "server/http/url_text.h"
 
 #include <cctype>
 
