@@ -31,6 +31,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
       return;
     }
     if (auto lease = context_->limits.accept()) {
+      // Nagle's algorithm would hold every small frame after the first of a burst (a match is
+      // several) until the client's delayed ACK, 40 ms on Linux: a participant feels that.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<HttpSession>(std::move(socket), context_, std::move(lease))->run();
     } else {
       json_log::limited("connection_refused", {{"why", "max_connections reached"}});
