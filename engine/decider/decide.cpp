@@ -52,6 +52,8 @@ void subject_command(Decision& d, const CommandBody& body) {
           rules::leave_game(d, *subject);
         } else if constexpr (std::is_same_v<C, cmd::Ping>) {
           rules::ping(d, *subject, c);
+        } else if constexpr (std::is_same_v<C, cmd::RequestCurrentScene>) {
+          rules::request_current_scene(d, *subject);
         } else {
           rules::game_command(d, *subject, body);
         }

@@ -11,6 +11,7 @@ namespace cohort::rules {
 void register_subject(Decision& d, const cmd::RegisterSubject& c);
 void advance_scene(Decision& d, const Subject& subject);
 void ping(Decision& d, const Subject& subject, const cmd::Ping& c);
+void request_current_scene(Decision& d, const Subject& subject);
 void disconnect(Decision& d, const Subject& subject);
 void server_started(Decision& d, const cmd::ServerStarted& c);
 // Who is still absent when the restart grace ends is disconnected now.

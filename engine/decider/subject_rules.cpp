@@ -161,11 +161,11 @@ void advance_scene(Decision& d, const Subject& subject) {
 }
 
 void ping(Decision& d, const Subject& subject, const cmd::Ping& c) {
-  if (c.ping_ms < 0) {
+  if (c.ping_ms && *c.ping_ms < 0) {
     d.reject("bad_payload", "ping_ms must not be negative");
     return;
   }
-  if (subject.rtt_ms != c.ping_ms) d.emit(subject.id, kNoGame, kNoScene, ev::RttRecorded{c.ping_ms});
+  if (c.ping_ms && subject.rtt_ms != c.ping_ms) d.emit(subject.id, kNoGame, kNoScene, ev::RttRecorded{*c.ping_ms});
   d.reply("pong", JsonObject{});
 }
 
@@ -173,6 +173,10 @@ void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subjec
 
 void server_started(Decision& d, const cmd::ServerStarted& c) {
   d.emit("", kNoGame, kNoScene, ev::ServerStarted{c.nonce});
+void request_current_scene(Decision& d, const Subject& subject) {
+  d.reply("activate_scene", activate_scene_args(d.state().scene(subject.scene), subject.scene));
+}
+
   std::vector<std::string> connected;
   for (const auto& [id, subject] : d.state().subjects) {
     if (subject.connected) connected.push_back(id);

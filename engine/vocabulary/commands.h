@@ -45,15 +45,24 @@ struct LeaveGame {
   bool operator==(const LeaveGame&) const = default;
 };
 
+// `ping_ms` is the client's measured RTT; mug's client sends its first ping without one.
 struct Ping {
   static constexpr std::string_view name = "ping";
-  std::int64_t ping_ms = 0;
+  std::optional<std::int64_t> ping_ms;
   std::optional<bool> document_in_focus;
   template <class S, class V> static void fields(S& s, V& v) {
     v("ping_ms", s.ping_ms);
     v("document_in_focus", s.document_in_focus);
   }
   bool operator==(const Ping&) const = default;
+};
+
+// The client asks for the scene its subject stands at again (mug's page, when its loading gate
+// opens with no scene queued): answered with that scene's activate_scene.
+struct RequestCurrentScene {
+  static constexpr std::string_view name = "request_current_scene";
+  template <class S, class V> static void fields(S&, V&) {}
+  bool operator==(const RequestCurrentScene&) const = default;
 };
 
 struct ValidationSuccess {
@@ -189,7 +198,7 @@ struct Malformed {
 namespace cohort {
 
 using CommandBody =
-    std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping,
+    std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping, cmd::RequestCurrentScene,
                  cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
                  cmd::ReconnectionSuccess, cmd::MidGameExclusion, cmd::GameComplete,
                  cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,

@@ -40,6 +40,11 @@ struct Scene {
   Millis validation_timeout_ms = 10000;
   Millis reconnection_timeout_ms = 0;  // 0 = a disconnect ends the game at once
   SceneMessages messages;
+  // What the scene's browser client reads (mug's `scene_metadata`: scene_type, its texts, its
+  // game's code...): a JSON object Cohort does not interpret, kept as its compact text ("" when
+  // the config has none or an empty one). activate_scene, terminate_scene, start_game and
+  // pyodide_game_ready carry it (server/core/client_content.h).
+  std::string client;
   bool operator==(const Scene&) const = default;
 };
 
@@ -52,6 +57,9 @@ struct Experiment {
 // The experiment in force, shared by everything built on it and compared by value: two
 // projections built from one log each parse their own copy of every experiment it records.
 class ExperimentPtr {
+  // The experiment-level counterpart of Scene::client: the `experiment_config` a client gets
+  // after `registered` (mug's pyodide_config, entry_screening...). "" when none.
+  std::string client;
  public:
   ExperimentPtr(std::shared_ptr<const Experiment> experiment) : experiment_(std::move(experiment)) {}  // NOLINT: implicit
   const Experiment* operator->() const { return experiment_.get(); }

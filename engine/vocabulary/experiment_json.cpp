@@ -18,6 +18,18 @@ struct ConfigObjectAccess {
     return ConfigObject(&value, std::move(path));
   }
   static const Value& value(const ConfigObject& object) { return *static_cast<const Value*>(object.value_); }
+  // A `client` object: what a browser client reads, not interpreted here. Kept as its compact
+  // text, in the researcher's key order; an empty object is the same as none ("").
+  static std::string client(ConfigObject& object) {
+    const Value* v = find(object, "client");
+    if (!v) return "";
+    if (!v->IsObject()) ConfigObject::fail(object.child("client"), "must be an object");
+    if (v->ObjectEmpty()) return "";
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    v->Accept(writer);  // nesting bounded by the check before the parse (json_nesting.h)
+    return std::string(buffer.GetString(), buffer.GetSize());
+  }
   static const Value* find(ConfigObject& object, const std::string& key) {
     object.read_.insert(key);
     const Value& value = ConfigObjectAccess::value(object);
@@ -129,6 +141,7 @@ Scene read_scene(const Value& value, const std::string& path, std::set<std::stri
   if (scene.scene_id.empty()) ConfigObject::fail(r.child("scene_id"), "must not be empty");
   if (!ids.insert(scene.scene_id).second) ConfigObject::fail(r.child("scene_id"), "repeats '" + scene.scene_id + "'");
   scene.is_game = r.choice("type", std::nullopt, {"static", "game"}) == "game";
+  scene.client = ConfigObjectAccess::client(r);
   if (!scene.is_game) {
     r.finish();  // a static scene takes no game keys
     return scene;
@@ -153,7 +166,7 @@ Scene read_scene(const Value& value, const std::string& path, std::set<std::stri
 }
 
 Experiment parse(const std::string& json_text, const std::function<void(ConfigObject&)>* server) {
-  // The deepest valid config nests 4 levels, but the text is the researcher's file or whatever
+  // Cohort's own keys nest 4 levels (a `client` object as deep as the limit allows), but the text is the researcher's file or whatever
   // a copied log holds: depth is checked before parsing (no recursion in the check), and the
   // parser is RapidJSON's iterative one, whose stack is on the heap.
   if (json_nesting(json_text) > kMaxJsonNesting) {
@@ -182,6 +195,7 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
     experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids));
   }
   top.finish();
+  experiment.client = ConfigObjectAccess::client(top);
   return experiment;
 }
 
@@ -190,12 +204,21 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 void write_string(Writer& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 void write_scene(Writer& w, const Scene& scene) {
+// Written only when there is one, so that the canonical text of a config without `client`
+// objects is what it was before they existed (and a log's experiment stays the one in force).
+void write_client(Writer& w, const std::string& client) {
+  if (client.empty()) return;
+  w.Key("client");
+  w.RawValue(client.data(), client.size(), rapidjson::kObjectType);
+}
+
   w.StartObject();
   w.Key("scene_id");
   write_string(w, scene.scene_id);
   w.Key("type");
   w.String(scene.is_game ? "game" : "static");
   if (scene.is_game) {  // the parser refuses game keys on a static scene
+  write_client(w, scene.client);
     w.Key("human_seats");
     w.Int(scene.human_seats);
     w.Key("bot_seats");
@@ -253,7 +276,8 @@ Experiment parse_experiment(const std::string& json_text, const std::function<vo
 Experiment parse_experiment(const std::string& json_text) { return parse(json_text, nullptr); }
 
 std::string experiment_json(const Experiment& experiment) {
-  // Written from the struct, three levels deep at most: nothing here recurses with its input.
+  // Written from the struct, three levels deep at most, the `client` objects as the text they
+  // were read to: nothing here recurses with its input.
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
@@ -268,3 +292,4 @@ std::string experiment_json(const Experiment& experiment) {
 }
 
 }  // namespace cohort
+  write_client(w, experiment.client);

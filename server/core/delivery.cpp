@@ -4,19 +4,23 @@
 
 namespace cohort {
 
-void deliver(Registry& registry, const std::vector<Event>& events) {
+void deliver(Registry& registry, ClientContent& content, const std::vector<Event>& events) {
   for (const Event& event : events) {
     registry.follow(event);
-    const auto* note = std::get_if<ev::Notification>(&event.body);
-    if (!note) continue;
-    auto socket = note->conn != kNoConn ? registry.socket(note->conn) : registry.socket_of(event.subject);
+    Rendered out = content.render(event);
+    if (out.frames.empty()) continue;
+    auto socket = out.conn != kNoConn ? registry.socket(out.conn) : registry.socket_of(event.subject);
     if (!socket) continue;  // not connected now; the state tells it again when it registers
-    if (!note->ack && note->event == "registered") {
-      socket->send_registered(note->args, registry.resume_token_hash(event.subject));
-    } else {
-      socket->send(note->ack ? sio::ack_frame(*note->ack, note->args) : sio::event_frame(note->event, note->args));
+    for (ClientFrame& frame : out.frames) {
+      if (frame.ack) {
+        socket->send(sio::ack_frame(*frame.ack, frame.args));
+      } else if (frame.event == "registered") {
+        socket->send_registered(std::move(frame.args), registry.resume_token_hash(event.subject));
+      } else {
+        socket->send(sio::event_frame(frame.event, frame.args));
+      }
     }
-    if (note->close) socket->close_after_send();
+    if (out.close) socket->close_after_send();
   }
 }
 

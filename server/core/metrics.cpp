@@ -22,12 +22,14 @@ Metrics::Metrics()
                           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
                                                                            0.05, 0.1, 0.25, 1})),
       connections_(BuildGauge().Name("cohort_connections").Help("Open Socket.IO connections").Register(*registry_).Add({})),
-      relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("WebRTC signals and player actions relayed").Register(*registry_).Add({})),
+      relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("Messages relayed between the players of a game").Register(*registry_).Add({})),
       rejected_(BuildCounter().Name("cohort_commands_rejected_total").Help("Commands answered with an error").Register(*registry_).Add({})),
       unjournaled_(BuildCounter().Name("cohort_rejections_unjournaled_total").Help("Rejected messages past a socket's per-second budget, dropped without a record").Register(*registry_).Add({})),
       violations_(BuildCounter().Name("cohort_invariant_violations_total").Help("Invariant violations found by the live audit").Register(*registry_).Add({})),
       waiters_(BuildGauge().Name("cohort_waiters").Help("Subjects waiting, per scene").Register(*registry_)),
-      games_(BuildGauge().Name("cohort_games").Help("Live games, per status").Register(*registry_)) {}
+      games_(BuildGauge().Name("cohort_games").Help("Live games, per status").Register(*registry_)),
+      dropped_(BuildCounter().Name("cohort_client_events_dropped_total").Help("Client telemetry events counted and dropped, per event").Register(*registry_)),
+      answered_(BuildCounter().Name("cohort_client_events_answered_total").Help("Client events answered by the socket without the engine, per event").Register(*registry_)) {}
 
 void Metrics::committed(std::size_t records, double seconds, bool ok) {
   batches_.Increment();

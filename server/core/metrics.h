@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "projections/session_map.h"
 #include "server/core/latency_window.h"
@@ -33,6 +34,11 @@ class Metrics {
   // A socket's rejection past its per-second budget: answered with nothing, journaled nowhere.
   void unjournaled_rejection() { unjournaled_.Increment(); }
   void violations(std::size_t count) { violations_.Increment(static_cast<double>(count)); }
+  // A client event the server counts and drops (telemetry), or answers without the engine (a
+  // fixed reply), by its name. REQUIRES: `event` is one of a fixed set of names (the decoder's),
+  // never a name a client made up: each is a label.
+  void dropped(std::string_view event) { dropped_.Add({{"event", std::string(event)}}).Increment(); }
+  void answered(std::string_view event) { answered_.Add({{"event", std::string(event)}}).Increment(); }
   void connections(std::size_t count) { connections_.Set(static_cast<double>(count)); }
   // Per-scene waiters and games per status, read from the state when scraped.
   void state(const SessionMap& state);
@@ -53,6 +59,8 @@ class Metrics {
   prometheus::Counter& violations_;
   prometheus::Family<prometheus::Gauge>& waiters_;
   prometheus::Family<prometheus::Gauge>& games_;
+  prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Counter>& answered_;
 };
 
 }  // namespace cohort

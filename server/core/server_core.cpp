@@ -84,6 +84,7 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
   start_.violations_in_log = projector.audit.violation_count();
   // The routing as the log left it; from here on it follows the committed events.
   registry_.seed(projector.map);
+  content_.seed(projector.map);
   writer_ = std::make_unique<LogWriter>(LogWriter::Options{
       config.server.db, config.server.durability, config.json, [this](const CommitStats& stats) {
         metrics_.committed(stats.records, std::chrono::duration<double>(stats.duration).count(), stats.ok);
@@ -92,7 +93,7 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
       Engine(std::move(projector)), *writer_, metrics_,
       Pipeline::Hooks{
           .deliver = [this](std::vector<Event>&& events) {
-            boost::asio::post(dispatcher_, [this, events = std::move(events)] { deliver(registry_, events); });
+            boost::asio::post(dispatcher_, [this, events = std::move(events)] { deliver(registry_, content_, events); });
           },
           .arm_timer = [this](std::optional<Millis> at) { timer_.arm(at); },
           .fatal = std::move(on_fatal)},

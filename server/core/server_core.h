@@ -14,6 +14,7 @@
 #include <string>
 
 #include "server/config.h"
+#include "server/core/client_content.h"
 #include "server/core/deadline_timer.h"
 #include "server/core/metrics.h"
 #include "server/core/pipeline.h"
@@ -77,6 +78,7 @@ class ServerCore {
   LogLock lock_;  // one writer per log, from before the first read until the writer has closed
   Metrics metrics_;
   Registry registry_;
+  ClientContent content_;  // on the dispatcher only, like deliveries
   std::unique_ptr<LogWriter> writer_;
   DeadlineTimer timer_;
   std::unique_ptr<Pipeline> pipeline_;  // declared last: stopped before what it uses goes

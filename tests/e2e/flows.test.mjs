@@ -22,7 +22,7 @@ test('matching: waiting_room, countdown, assignment, readiness and start share o
   const s = await server(experiment(gameScene({ countdown_ms: 300 })));
   const a = await participant(s, 'm-alice');
   const b = await participant(s, 'm-bob');
-  assert.deepEqual(a.names(), ['registered', 'activate_scene']);
+  assert.deepEqual(a.names(), ['registered', 'experiment_config', 'activate_scene']);
   await toGameScene(a);
   await toGameScene(b);
   a.emit('join_game', { rtt_ms: 30 });
