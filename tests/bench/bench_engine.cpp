@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "engine/decider/engine.h"
 #include "history/rebuild.h"
@@ -40,8 +41,9 @@ int main(int argc, char** argv) {
   workload.play_until(target_records);
 
   // (1) decide + apply of the session map and analytics; then the same with every invariant
-  // checked after every event, as the live server runs it.
-  double best = 0;
+  // checked after every event, as the live server runs it. The goal is judged on the median of
+  // the plain rounds, not the best: one lucky round on a shared machine must not meet it.
+  std::vector<double> decide_rates;
   for (int round = 0; round < 6 && part != "rebuild" && part != "rebuild-only"; ++round) {
     bool audited = round % 2 == 1;
     Projector projector(experiment);
@@ -51,7 +53,7 @@ int main(int argc, char** argv) {
     std::size_t produced = 0;
     for (const Command& command : workload.commands) produced += engine.execute(command).size();
     double rate = static_cast<double>(workload.commands.size()) / seconds_since(start);
-    if (!audited) best = std::max(best, rate);
+    if (!audited) decide_rates.push_back(rate);
     std::printf("config=%s round=%d commands=%zu events=%zu commands_per_s=%.0f violations=%zu\n",
                 audited ? "decide_apply_audited" : "decide_apply", round / 2, workload.commands.size(), produced, rate,
                 engine.projections().audit.violation_count());
@@ -101,8 +103,11 @@ int main(int argc, char** argv) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   std::sort(ratios.begin(), ratios.end());
   double ratio = ratios.empty() ? 0 : ratios[ratios.size() / 2];
-  std::printf("summary decide_apply_commands_per_s=%.0f goal=500000 met=%s rebuild_records_per_s=%.0f "
+  std::sort(decide_rates.begin(), decide_rates.end());
+  double decide_median = decide_rates.empty() ? 0 : decide_rates[decide_rates.size() / 2];
+  std::printf("summary median_decide_apply_commands_per_s=%.0f goal=500000 met=%s rebuild_records_per_s=%.0f "
               "raw_scan_records_per_s=%.0f median_ratio_to_scan=%.2f goal=0.70 met=%s\n",
-              best, best >= 500000 ? "yes" : "no", rebuild_rate, scan_rate, ratio, ratio >= 0.7 ? "yes" : "no");
+              decide_median, decide_median >= 500000 ? "yes" : "no", rebuild_rate, scan_rate, ratio,
+              ratio >= 0.7 ? "yes" : "no");
   return 0;
 }
