@@ -169,14 +169,14 @@ void ping(Decision& d, const Subject& subject, const cmd::Ping& c) {
   d.reply("pong", JsonObject{});
 }
 
-void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subject); }
-
-void server_started(Decision& d, const cmd::ServerStarted& c) {
-  d.emit("", kNoGame, kNoScene, ev::ServerStarted{c.nonce});
 void request_current_scene(Decision& d, const Subject& subject) {
   d.reply("activate_scene", activate_scene_args(d.state().scene(subject.scene), subject.scene));
 }
 
+void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subject); }
+
+void server_started(Decision& d, const cmd::ServerStarted& c) {
+  d.emit("", kNoGame, kNoScene, ev::ServerStarted{c.nonce});
   std::vector<std::string> connected;
   for (const auto& [id, subject] : d.state().subjects) {
     if (subject.connected) connected.push_back(id);

@@ -51,15 +51,15 @@ struct Scene {
 struct Experiment {
   std::string experiment_id;
   std::vector<Scene> scenes;
+  // The experiment-level counterpart of Scene::client: the `experiment_config` a client gets
+  // after `registered` (mug's pyodide_config, entry_screening...). "" when none.
+  std::string client;
   bool operator==(const Experiment&) const = default;
 };
 
 // The experiment in force, shared by everything built on it and compared by value: two
 // projections built from one log each parse their own copy of every experiment it records.
 class ExperimentPtr {
-  // The experiment-level counterpart of Scene::client: the `experiment_config` a client gets
-  // after `registered` (mug's pyodide_config, entry_screening...). "" when none.
-  std::string client;
  public:
   ExperimentPtr(std::shared_ptr<const Experiment> experiment) : experiment_(std::move(experiment)) {}  // NOLINT: implicit
   const Experiment* operator->() const { return experiment_.get(); }

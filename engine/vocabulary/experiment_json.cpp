@@ -194,8 +194,8 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
   for (rapidjson::SizeType i = 0; i < scenes->Size(); ++i) {
     experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids));
   }
-  top.finish();
   experiment.client = ConfigObjectAccess::client(top);
+  top.finish();
   return experiment;
 }
 
@@ -203,7 +203,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_string(Writer& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
-void write_scene(Writer& w, const Scene& scene) {
 // Written only when there is one, so that the canonical text of a config without `client`
 // objects is what it was before they existed (and a log's experiment stays the one in force).
 void write_client(Writer& w, const std::string& client) {
@@ -212,13 +211,14 @@ void write_client(Writer& w, const std::string& client) {
   w.RawValue(client.data(), client.size(), rapidjson::kObjectType);
 }
 
+void write_scene(Writer& w, const Scene& scene) {
   w.StartObject();
   w.Key("scene_id");
   write_string(w, scene.scene_id);
   w.Key("type");
   w.String(scene.is_game ? "game" : "static");
-  if (scene.is_game) {  // the parser refuses game keys on a static scene
   write_client(w, scene.client);
+  if (scene.is_game) {  // the parser refuses game keys on a static scene
     w.Key("human_seats");
     w.Int(scene.human_seats);
     w.Key("bot_seats");
@@ -287,9 +287,9 @@ std::string experiment_json(const Experiment& experiment) {
   w.StartArray();
   for (const Scene& scene : experiment.scenes) write_scene(w, scene);
   w.EndArray();
+  write_client(w, experiment.client);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace cohort
-  write_client(w, experiment.client);
