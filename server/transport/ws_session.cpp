@@ -1,9 +1,10 @@
+#include "server/transport/ws_session.h"
+
 #include <algorithm>
 
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
 #include "server/secrets.h"
-#include "server/transport/sessions.h"
 #include "server/transport/socketio_frame.h"
 #include "server/transport/wire_message.h"
 
