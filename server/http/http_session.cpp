@@ -175,6 +175,10 @@ void HttpSession::do_read() {
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
+    // A connection left idle past the timeout, with no next request begun, ends as if its peer
+    // had closed it: only a request that began and did not arrive in time is a failure.
+    bool idle = ec == beast::error::timeout && !parser_->got_some();
+    if (!idle) fail(ec, "read");
     shutdown();
     return;
   }
@@ -391,12 +395,22 @@ void HttpSession::respond(http::status status, std::string content_type, std::st
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
-  if (ec) return;
+  if (ec) {
+    fail(ec, "write");
+    return;
+  }
   if (!keep_alive) {
     shutdown();
     return;
   }
   do_read();
+}
+
+// The one way this session reports an error: a rate-limited log line with no request text in it
+// (a request may carry a token or a cookie). A peer that closed between requests is no error.
+void HttpSession::fail(beast::error_code ec, std::string_view what) {
+  if (ordinary_close(ec) || ec == http::error::end_of_stream) return;
+  json_log::limited("http_failed", {{"what", std::string(what)}, {"error", ec.message()}});
 }
 
 void HttpSession::shutdown() {

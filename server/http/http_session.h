@@ -64,6 +64,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void respond(http::status status, std::string content_type, std::string body,
                std::initializer_list<std::pair<http::field, std::string>> headers = {});
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  // A read or write failed: reported, unless the peer merely closed the connection.
+  void fail(beast::error_code ec, std::string_view what);
   void shutdown();
 
   beast::basic_stream<tcp, IoStrand> stream_;

@@ -71,6 +71,9 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void arm_ping(std::chrono::steady_clock::duration after);
   void on_ping_timer(beast::error_code ec);
   void close_with(websocket::close_code code);
+  // A handshake, read or write failed: reported unless the peer or the server merely closed
+  // the socket, then the socket is finished.
+  void fail(beast::error_code ec, std::string_view what);
   // The socket is gone: tell the engine once, and drop it from the registry.
   void finish();
 
