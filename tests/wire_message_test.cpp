@@ -80,3 +80,90 @@ TEST_CASE("bad input becomes a malformed command with a stable code") {
   std::string near_limit = R"(["emit_multiplayer_metrics",{"game_id":1,"metrics":{"x":")" + std::string(4000, 'a') + "\"}}]";
   CHECK(malformed(decode_wire_event(near_limit, 4040))->code == "too_large");
 }
+
+TEST_CASE("mug's client: every event it sends is a command, a relay, a reply or dropped telemetry") {
+  // The first ping has no measurement yet.
+  auto first_ping = decode(R"(["ping",{"document_in_focus":true}])");
+  REQUIRE(command<cmd::Ping>(first_ping));
+  CHECK(command<cmd::Ping>(first_ping)->ping_ms == std::nullopt);
+  CHECK(command<cmd::Ping>(decode(R"(["ping",{}])")));
+  CHECK(command<cmd::Ping>(decode(R"(["ping",{"ping_ms":null}])"))->ping_ms == std::nullopt);
+  CHECK(command<cmd::Ping>(decode(R"(["ping",{"ping_ms":31.4}])"))->ping_ms == 31);
+  CHECK(malformed(decode(R"(["ping",{"ping_ms":"x"}])"))->message == "ping_ms must be a number");
+  CHECK(command<cmd::RequestCurrentScene>(decode(R"(["request_current_scene",{}])")));
+
+  // emit_multiplayer_metrics as mug sends it: scene_id beside, the game inside the metrics.
+  auto mug_metrics = decode(R"(["emit_multiplayer_metrics",{"scene_id":"g","metrics":{"gameId":"12","sessionStatus":{"x":1}}}])");
+  REQUIRE(command<cmd::EmitMetrics>(mug_metrics));
+  CHECK(command<cmd::EmitMetrics>(mug_metrics)->game_id == 12);
+  CHECK(command<cmd::EmitMetrics>(mug_metrics)->metrics == R"({"gameId":"12","sessionStatus":{"x":1}})");
+  // game_id, when given, wins; with neither the engine takes the sender's current game.
+  CHECK(command<cmd::EmitMetrics>(decode(R"(["emit_multiplayer_metrics",{"game_id":4,"metrics":{"gameId":5}}])"))->game_id == 4);
+  CHECK(command<cmd::EmitMetrics>(decode(R"(["emit_multiplayer_metrics",{"metrics":{}}])"))->game_id == kNoGame);
+  CHECK(malformed(decode(R"(["emit_multiplayer_metrics",{"metrics":{"gameId":"x"}}])"))->message == "gameId must be a number");
+
+  auto relay_of = [](const WireMessage& m) { return std::get_if<Relay>(&m.content); };
+  auto sync = decode(R"(["p2p_state_sync",{"game_id":3,"sender_id":0,"frame_number":9,"state_hash":"ab"}])");
+  REQUIRE(relay_of(sync));
+  CHECK(relay_of(sync)->kind == Relay::Kind::state_sync);
+  CHECK(relay_of(sync)->game == 3);
+  CHECK(relay_of(sync)->data_json == R"({"game_id":3,"sender_id":0,"frame_number":9,"state_hash":"ab"})");
+  auto request = decode(R"(["p2p_state_request",{"game_id":3,"requester_id":0,"target_id":1,"frame_number":9}])");
+  REQUIRE(relay_of(request));
+  CHECK(relay_of(request)->kind == Relay::Kind::state_request);
+  CHECK(relay_of(request)->target_player == 1);
+  auto response = decode(R"(["p2p_state_response",{"game_id":3,"sender_id":1,"target_id":"0","env_state":{"a":[1]}}])");
+  REQUIRE(relay_of(response));
+  CHECK(relay_of(response)->kind == Relay::Kind::state_response);
+  CHECK(relay_of(response)->target_player == 0);
+  CHECK(malformed(decode(R"(["p2p_state_request",{"game_id":3}])"))->message == "target_id is required");
+  CHECK(malformed(decode(R"(["p2p_state_sync",{}])"))->message == "game_id is required");
+  auto status = decode(R"(["p2p_validation_status",{"game_id":3,"status":"validating"}])");
+  REQUIRE(relay_of(status));
+  CHECK(relay_of(status)->kind == Relay::Kind::validation_status);
+  CHECK(relay_of(status)->data_json == R"("validating")");
+
+  auto entry = decode(R"(["execute_entry_callback",{"session_id":"s","scene_id":"a","context":{"ping":20}}])");
+  REQUIRE(std::get_if<Reply>(&entry.content));
+  CHECK(std::get<Reply>(entry.content).event == "entry_callback_result");
+  CHECK(std::get<Reply>(entry.content).args == R"({"exclude":false,"message":null})");
+  auto continuous = decode(R"(["execute_continuous_callback",{}])");
+  REQUIRE(std::get_if<Reply>(&continuous.content));
+  CHECK(std::get<Reply>(continuous.content).event == "continuous_callback_result");
+
+  for (const char* name : {"client_console_log", "pyodide_loading_start", "pyodide_loading_complete", "p2p_health_report",
+                           "participant_terminal_state", "waitroom_timeout_completion", "send_pressed_keys", "player_action"}) {
+    auto dropped = decode(std::string(R"([")") + name + R"(",{"anything":[1,{"x":null}]}])");
+    REQUIRE(std::get_if<Dropped>(&dropped.content));
+    CHECK(std::get<Dropped>(dropped.content).event == name);
+  }
+  auto bare = decode(R"(["pyodide_loading_complete"])");
+  CHECK(std::get_if<Dropped>(&bare.content));
+  // Still an event: a payload that is not an object is refused, as for every event.
+  CHECK(malformed(decode(R"(["client_console_log",[1]])"))->code == "bad_payload");
+  // The participant's data is another issue's: still unknown here.
+  CHECK(malformed(decode(R"(["sync_globals",{}])"))->code == "unknown_event");
+}
+
+TEST_CASE("relays go to the seats mug's server sends them to") {
+  Relay sync{Relay::Kind::state_sync, 3, -1, "", R"({"game_id":3,"sender_id":1})", 0};
+  RelayOut out = relay_out(sync, 1, 3);
+  CHECK(out.seats == std::vector<int>{0, 2});
+  CHECK(out.frame == R"(42["p2p_state_sync",{"game_id":3,"sender_id":1}])");
+  Relay request{Relay::Kind::state_request, 3, 0, "", R"({"target_id":0})", 0};
+  CHECK(relay_out(request, 1, 2).seats == std::vector<int>{0});
+  CHECK(relay_out(request, 1, 2).frame == R"(42["p2p_state_request",{"target_id":0}])");
+  request.target_player = 2;  // no such seat: nowhere
+  CHECK(relay_out(request, 1, 2).seats.empty());
+  Relay response{Relay::Kind::state_response, 3, 1, "", "{}", 0};
+  CHECK(relay_out(response, 0, 2).frame == R"(42["p2p_state_response",{}])");
+  Relay status{Relay::Kind::validation_status, 3, -1, "", R"("validating")", 0};
+  CHECK(relay_out(status, 0, 2).seats == std::vector<int>{0, 1});  // the sender too, as mug's game room
+  CHECK(relay_out(status, 0, 2).frame == R"(42["p2p_validation_status",{"status":"validating"}])");
+  Relay signal{Relay::Kind::webrtc_signal, 3, 0, "offer", R"({"sdp":"x"})", 0};
+  CHECK(relay_out(signal, 1, 2).frame ==
+        R"(42["webrtc_signal",{"type":"offer","from_player_id":1,"game_id":3,"payload":{"sdp":"x"}}])");
+  Relay action{Relay::Kind::player_action, 3, -1, "", "4", 7};
+  CHECK(relay_out(action, 0, 3).seats == std::vector<int>{1, 2});
+  CHECK(relay_out(action, 0, 3).frame == R"(42["pyodide_other_player_action",{"player_id":0,"action":4,"frame_number":7}])");
+}

@@ -61,18 +61,25 @@ class Fields {
     if (!value) throw BadPayload{std::string(key) + " is required"};
     return *value;
   }
-  // Game ids are numbers; a numeric string (a client that keeps ids as text) is accepted.
-  GameId game_id() const {
-    const Value* v = get("game_id");
+  // Game and player ids are numbers; a numeric string (a client that keeps ids as text) is
+  // accepted.
+  std::optional<std::int64_t> id(const char* key) const {
+    const Value* v = get(key);
     if (v && v->IsString()) {
       std::string s(v->GetString(), v->GetStringLength());
       char* end = nullptr;
       long long id = std::strtoll(s.c_str(), &end, 10);
-      if (s.empty() || *end != '\0') throw BadPayload{"game_id must be a number"};
+      if (s.empty() || *end != '\0') throw BadPayload{std::string(key) + " must be a number"};
       return id;
     }
-    return required_number("game_id");
+    return number(key);
   }
+  std::int64_t required_id(const char* key) const {
+    auto value = id(key);
+    if (!value) throw BadPayload{std::string(key) + " is required"};
+    return *value;
+  }
+  GameId game_id() const { return required_id("game_id"); }
   std::optional<bool> flag(const char* key) const {
     const Value* v = get(key);
     if (!v) return std::nullopt;
@@ -89,8 +96,11 @@ class Fields {
   const Value* object_;
 };
 
-std::variant<CommandBody, Relay> decode_payload(const std::string& name, const Fields& f, WireMessage& out,
-                                                std::int64_t max_bytes) {
+using Content = decltype(WireMessage::content);
+
+// `payload`: the event's object, null when it had none.
+Content decode_payload(const std::string& name, const Value* payload, WireMessage& out, std::int64_t max_bytes) {
+  const Fields f(payload);
   if (name == "register_subject") {
     out.subject_id = f.required_text("subject_id");
     if (out.subject_id.empty()) throw BadPayload{"subject_id must not be empty"};
@@ -103,7 +113,9 @@ std::variant<CommandBody, Relay> decode_payload(const std::string& name, const F
   if (name == "advance_scene") return CommandBody{cmd::AdvanceScene{}};
   if (name == "join_game") return CommandBody{cmd::JoinGame{f.number("rtt_ms")}};
   if (name == "leave_game") return CommandBody{cmd::LeaveGame{}};
-  if (name == "ping") return CommandBody{cmd::Ping{f.required_number("ping_ms"), f.flag("document_in_focus")}};
+  // mug's client sends its first ping before it has measured anything: no ping_ms.
+  if (name == "ping") return CommandBody{cmd::Ping{f.number("ping_ms"), f.flag("document_in_focus")}};
+  if (name == "request_current_scene") return CommandBody{cmd::RequestCurrentScene{}};
   if (name == "p2p_validation_success") return CommandBody{cmd::ValidationSuccess{f.game_id()}};
   if (name == "p2p_validation_failed") {
     return CommandBody{cmd::ValidationFailed{f.game_id(), f.text("reason").value_or("")}};
@@ -125,15 +137,19 @@ std::variant<CommandBody, Relay> decode_payload(const std::string& name, const F
     if (!metrics.IsObject()) throw BadPayload{"metrics must be an object"};
     std::string text = to_json(metrics);
     if (static_cast<std::int64_t>(text.size()) > max_bytes) throw BadPayload{"too_large"};
-    return CommandBody{cmd::EmitMetrics{f.game_id(), std::move(text)}};
+    // mug's client puts its game id inside the metrics (gameId); with neither, the engine
+    // takes the sender's current game.
+    auto game = f.id("game_id");
+    if (!game) game = Fields(&metrics).id("gameId");
+    return CommandBody{cmd::EmitMetrics{game.value_or(kNoGame), std::move(text)}};
   }
   if (name == "webrtc_signal") {
     Relay relay{Relay::Kind::webrtc_signal};
     relay.game = f.game_id();
     relay.target_player = f.required_number("target_player_id");
     relay.type = f.required_text("type", 64);
-    const Value* payload = f.get("payload");
-    relay.data_json = payload ? to_json(*payload) : "null";
+    const Value* signal = f.get("payload");
+    relay.data_json = signal ? to_json(*signal) : "null";
     return relay;
   }
   if (name == "pyodide_player_action") {
@@ -144,10 +160,53 @@ std::variant<CommandBody, Relay> decode_payload(const std::string& name, const F
     relay.frame_number = f.number("frame_number").value_or(0);
     return relay;
   }
+  if (name == "p2p_state_sync") {
+    Relay relay{Relay::Kind::state_sync};
+    relay.game = f.game_id();
+    relay.data_json = to_json(*payload);
+    return relay;
+  }
+  if (name == "p2p_state_request" || name == "p2p_state_response") {
+    Relay relay{name == "p2p_state_request" ? Relay::Kind::state_request : Relay::Kind::state_response};
+    relay.game = f.game_id();
+    relay.target_player = f.required_id("target_id");
+    relay.data_json = to_json(*payload);
+    return relay;
+  }
+  if (name == "p2p_validation_status") {
+    Relay relay{Relay::Kind::validation_status};
+    relay.game = f.game_id();
+    const Value* status = f.get("status");
+    relay.data_json = status ? to_json(*status) : "null";
+    return relay;
+  }
+  // mug's server with no researcher callback (app.py's handlers of these two events).
+  if (name == "execute_entry_callback") return Reply{"entry_callback_result", R"({"exclude":false,"message":null})"};
+  if (name == "execute_continuous_callback") {
+    return Reply{"continuous_callback_result", R"({"exclude":false,"warn":false,"message":null})"};
+  }
+  for (std::string_view dropped : dropped_event_names()) {
+    if (name == dropped) return Dropped{dropped};
+  }
   return CommandBody{cmd::Malformed{name, "unknown_event", "no such event: " + name.substr(0, 64)}};
 }
 
 }  // namespace
+
+// What mug's client sends and mug's server keeps only in its own logs, its admin console or
+// for features Cohort does not have (server-authoritative games, the RTT probe, Unity): mug's
+// client as of chasemcd/mug b46a1b0.
+const std::vector<std::string_view>& dropped_event_names() {
+  static const std::vector<std::string_view> names = {
+      "client_console_log",        "pyodide_loading_start",  "pyodide_loading_complete",
+      "p2p_health_report",         "p2p_connection_type",    "p2p_game_ended",
+      "participant_terminal_state", "waitroom_timeout_completion", "send_pressed_keys",
+      "player_action",             "end_game_request_redirect", "probe_ready",
+      "probe_result",              "probe_signal",           "rejoin_server_auth",
+      "reset_complete",            "single_player_waiting_room_end",
+  };
+  return names;
+}
 
 WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes) {
   WireMessage out;
@@ -172,7 +231,7 @@ WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_mess
   if (payload && payload->IsNull()) payload = nullptr;
   if (payload && !payload->IsObject()) return malformed("bad_payload", "the payload must be an object");
   try {
-    out.content = decode_payload(out.event, Fields(payload), out, max_message_bytes);
+    out.content = decode_payload(out.event, payload, out, max_message_bytes);
   } catch (const BadPayload& bad) {
     if (bad.message == "too_large") return malformed("too_large", "metrics exceed the message size limit");
     return malformed("bad_payload", bad.message);

@@ -1,27 +1,38 @@
 #pragma once
 // A client's Socket.IO event, `[name, payload]`, turned into what the server acts on: a
-// command for the engine, a relay between the players of a game, or a `malformed` command
-// with the error code of PROTOCOL.md (bad_payload, unknown_event, too_large). Never throws.
+// command for the engine, a relay between the players of a game, a fixed reply, a telemetry
+// event to count and drop, or a `malformed` command with the error code of PROTOCOL.md
+// (bad_payload, unknown_event, too_large). Never throws. docs/server.md lists which event is
+// which ("mug's client on the wire").
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "engine/vocabulary/commands.h"
+#include "server/core/relays.h"
 
 namespace cohort {
 
-// Passed between the sockets of one game without the log (DESIGN.md rule 7).
-struct Relay {
-  enum class Kind { webrtc_signal, player_action };
-  Kind kind = Kind::player_action;
-  GameId game = kNoGame;
-  std::int64_t target_player = -1;  // webrtc_signal only
-  std::string type;                 // webrtc_signal only
-  std::string data_json;            // webrtc_signal: payload; player_action: action
-  std::int64_t frame_number = 0;    // player_action only
+// An event mug's server answers with a fixed reply when the researcher has set no callback
+// (execute_entry_callback, execute_continuous_callback): answered by the socket at once. Not
+// journaled: it reads no state and changes none.
+struct Reply {
+  std::string event;
+  std::string args;  // JSON text
 };
+
+// A client's telemetry that the server keeps nothing of (client_console_log, p2p_health_report,
+// ...): counted by name in /metrics and dropped, with no error and no record.
+struct Dropped {
+  std::string_view event;  // one of dropped_event_names()
+};
+
+// The names Dropped may carry, the /metrics label set of the dropped events: fixed, so that a
+// client cannot grow it.
+const std::vector<std::string_view>& dropped_event_names();
 
 struct WireMessage {
   std::string event;       // the wire name, "" when it could not be read
@@ -29,7 +40,7 @@ struct WireMessage {
   // register_subject: the token the client presented, in plain text. It never goes into the
   // command: the socket hashes it (server/core/resume_tokens.h).
   std::optional<std::string> resume_token;
-  std::variant<CommandBody, Relay> content;
+  std::variant<CommandBody, Relay, Reply, Dropped> content;
   // The array is not JSON, or its first element is not an event name: the Socket.IO framing
   // itself is broken, and the connection must close (content says why, as a Malformed).
   bool breaks_framing = false;

@@ -1,10 +1,9 @@
-#include "server/transport/ws_session.h"
-
 #include <algorithm>
 
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
 #include "server/secrets.h"
+#include "server/transport/sessions.h"
 #include "server/transport/socketio_frame.h"
 #include "server/transport/wire_message.h"
 
@@ -45,10 +44,7 @@ void WsSession::run(http::request<http::string_body> upgrade) {
 }
 
 void WsSession::on_accept(beast::error_code ec) {
-  if (ec) {
-    fail(ec, "accept");
-    return;
-  }
+  if (ec) return;
   auto self = shared_from_this();
   net::post(context_->core.dispatcher(), [self] {
     self->context_->core.registry().add_socket(self->conn_, self);
@@ -67,7 +63,6 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    fail(ec, "read");
     finish();
     return;
   }
@@ -200,34 +195,22 @@ const WsSession::CachedRoute* WsSession::route_to(GameId game) {
   return &*route_;
 }
 
-// Relays go from this socket's strand straight to the target sockets' strands.
+// Relays go from this socket's strand straight to the target sockets' strands; where each
+// goes and what it says is server/core/relays.h's.
 void WsSession::relay(const Relay& message) {
   const CachedRoute* route = route_to(message.game);
   if (!route) {
     JsonObject error;
     error.str("code", "not_in_game")
         .str("message", "this socket holds no seat in game " + std::to_string(message.game))
-        .str("event", message.kind == Relay::Kind::webrtc_signal ? "webrtc_signal" : "pyodide_player_action");
+        .str("event", relay_event_name(message.kind));
     queue(sio::event_frame("error", error.text()));
     return;
   }
-  if (message.kind == Relay::Kind::webrtc_signal) {
-    if (message.target_player < 0 || message.target_player >= static_cast<std::int64_t>(route->sockets.size())) return;
-    auto target = route->sockets[static_cast<std::size_t>(message.target_player)].lock();
-    if (!target) return;
-    JsonObject args;
-    args.str("type", message.type).num("from_player_id", route->seat).num("game_id", message.game).raw("payload", message.data_json);
-    target->send(sio::event_frame("webrtc_signal", args.text()));
-    context_->core.metrics().relayed();
-    return;
-  }
-  JsonObject args;
-  args.num("player_id", route->seat).raw("action", message.data_json).num("frame_number", message.frame_number);
-  std::string frame = sio::event_frame("pyodide_other_player_action", args.text());
-  for (std::size_t other = 0; other < route->sockets.size(); ++other) {
-    if (static_cast<int>(other) == route->seat) continue;
-    if (auto target = route->sockets[other].lock()) {
-      target->send(frame);
+  RelayOut out = relay_out(message, route->seat, route->sockets.size());
+  for (int seat : out.seats) {
+    if (auto target = route->sockets[static_cast<std::size_t>(seat)].lock()) {
+      target->send(out.frame);
       context_->core.metrics().relayed();
     }
   }
@@ -241,6 +224,19 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
   }
   if (const auto* relay_message = std::get_if<Relay>(&message.content)) {
     relay(*relay_message);
+    return;
+  }
+  // Neither reads nor changes the state: answered here, journaled nowhere (docs/server.md,
+  // "mug's client on the wire"). An ack, if asked for, is answered too, so no client waits.
+  if (const auto* reply = std::get_if<Reply>(&message.content)) {
+    context_->core.metrics().answered(message.event);
+    queue(sio::event_frame(reply->event, reply->args));
+    if (ack) queue(sio::ack_frame(*ack, reply->args));
+    return;
+  }
+  if (const auto* dropped = std::get_if<Dropped>(&message.content)) {
+    context_->core.metrics().dropped(dropped->event);
+    if (ack) queue(sio::ack_frame(*ack, R"({"status":"ok"})"));
     return;
   }
   CommandBody body = std::move(std::get<CommandBody>(message.content));
@@ -319,7 +315,6 @@ void WsSession::do_write() {
 void WsSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
-    fail(ec, "write");
     finish();
     return;
   }
@@ -358,17 +353,6 @@ void WsSession::on_ping_timer(beast::error_code ec) {
   auto next = awaiting_pong_ ? ping_sent_ + timeout : ping_sent_ + interval;
   if (!namespace_connected_) next = std::min(next, connect_deadline);
   arm_ping(std::max(next - now, std::chrono::steady_clock::duration(std::chrono::milliseconds(1))));
-}
-
-// The one way this session reports an error: a rate-limited log line naming the socket, never
-// what it sent. Not for the ordinary ends: the peer closed the socket or went away, or this
-// server had already finished it (slow reader, missed pong, flood: each has its own line).
-void WsSession::fail(beast::error_code ec, std::string_view what) {
-  if (finished_ || ordinary_close(ec) || ec == websocket::error::closed) return;
-  json_log::limited("socket_failed", {{"conn", std::to_string(conn_)},
-                                      {"subject", subject_},
-                                      {"what", std::string(what)},
-                                      {"error", ec.message()}});
 }
 
 void WsSession::finish() {

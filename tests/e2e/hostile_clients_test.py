@@ -233,7 +233,7 @@ class HostileClientsTest(unittest.TestCase):
             ("register_subject", {"subject_id": 5}), ("register_subject", {"subject_id": ["x"]}),
             ("register_subject", {"subject_id": "pair-a", "resume_token": 7}),
             ("join_game", {"rtt_ms": "fast"}), ("join_game", 5),
-            ("ping", {"ping_ms": "x"}), ("ping", {"ping_ms": 5, "document_in_focus": "yes"}), ("ping", {}),
+            ("ping", {"ping_ms": "x"}), ("ping", {"ping_ms": 5, "document_in_focus": "yes"}),
             ("p2p_validation_success", {"game_id": "abc"}), ("p2p_validation_success", {"game_id": {}}),
             ("p2p_validation_failed", {"game_id": g, "reason": 5}),
             ("p2p_connection_lost", {"game_id": g, "frame_number": "x"}),

@@ -50,8 +50,25 @@ def wire_seeds():
         "null_payload": '["join_game",null]',
         "array_payload": '["join_game",[]]',
     }
+    # mug's client's events (issue 18): relays passed on as sent, fixed replies, telemetry.
+    seeds.update({
+        "mug_ping_first": '["ping",{"document_in_focus":false}]',
+        "mug_request_current_scene": '["request_current_scene",{}]',
+        "mug_entry_callback": '["execute_entry_callback",{"session_id":"s","scene_id":"a","context":{"ping":0}}]',
+        "mug_state_sync": '["p2p_state_sync",{"game_id":1,"sender_id":0,"frame_number":5,"state_hash":"ab",'
+        '"action_counts":{"0":{"1":2}}}]',
+        "mug_state_request": '["p2p_state_request",{"game_id":"1","requester_id":1,"target_id":"0","frame_number":5}]',
+        "mug_state_response_deep": '["p2p_state_response",{"game_id":1,"target_id":1,"env_state":' + deep(60) + "}]",
+        "mug_state_response_huge": '["p2p_state_response",{"game_id":1,"target_id":1,"env_state":"' + "e" * 70000 + '"}]',
+        "mug_validation_status": '["p2p_validation_status",{"game_id":1,"status":' + deep(61) + "}]",
+        "mug_console_log_deep": '["client_console_log",{"message":' + deep(62) + "}]",
+        "mug_health_report": '["p2p_health_report",{"game_id":1,"player_id":0,"latency_ms":null}]',
+        "mug_metrics_game_inside": '["emit_multiplayer_metrics",{"scene_id":"g","metrics":{"gameId":"7","x":[1]}}]',
+    })
     for i, n in enumerate(EDGE_NUMBERS):
         seeds[f"number_ping_{i}"] = '["ping",{"ping_ms":' + n + ',"document_in_focus":true}]'
+        seeds[f"number_target_{i}"] = '["p2p_state_request",{"game_id":1,"target_id":' + n + "}]"
+        seeds[f"number_metrics_game_{i}"] = '["emit_multiplayer_metrics",{"metrics":{"gameId":' + n + "}}]"
         seeds[f"number_game_{i}"] = '["p2p_connection_lost",{"game_id":' + n + ',"frame_number":' + n + "}]"
     out = {name: text.encode() for name, text in seeds.items()}
     out["invalid_utf8_subject"] = b'["register_subject",{"subject_id":' + BAD_UTF8 + b"}]"
@@ -112,6 +129,15 @@ def config_seeds():
         "many_scenes": '{"experiment_id":"x","scenes":['
         + ",".join(f'{{"scene_id":"s{i}","type":"static"}}' for i in range(2000)) + "]}",
         "duplicate_keys": '{"experiment_id":"x","experiment_id":"y","scenes":[{"scene_id":"a","type":"static"}]}',
+        # `client` objects (issue 18): opaque, as deep as the limit allows, kept as text.
+        "client_deep_at_limit": config_text(scene=',"client":' + deep_objects(61)),
+        "client_deep_over_limit": config_text(scene=',"client":' + deep_objects(62)),
+        "client_mug": '{"experiment_id":"x","client":{"pyodide_config":{"needs_pyodide":true},"max_latency":-1e309,'
+        '"turn_config":{"username":"u"}},"scenes":[{"scene_id":"a","type":"static","client":{"scene_type":"StartScene",'
+        '"scene_id":"b","scene_index":"x","type":[]}},{"scene_id":"g","type":"game","human_seats":2,"client":'
+        '{"waitroom_timeout_message":{"a":[1,2]},"hide_lobby_count":"yes","n":1e308,"z":-0}}]}',
+        "client_not_object": config_text(scene=',"client":[1]'),
+        "client_duplicate_keys": config_text(scene=',"client":{"a":1,"a":2}'),
     }
     for i, n in enumerate(EDGE_NUMBERS):
         seeds[f"number_{i}"] = config_text(server='"server":{"port":' + n + ',"max_message_bytes":' + n + "},",
