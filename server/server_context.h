@@ -1,6 +1,7 @@
 #pragma once
-// What every connection of the running server shares. Beast stays in the .cpp files of
-// server/transport/ and server/http/.
+// What every connection of the running server shares. Beast stays out: it is included only by
+// the sessions' headers (http/http_session.h, transport/ws_session.h), which only the sessions'
+// and the listener's .cpp files include.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -36,9 +37,12 @@ struct ServerContext {
   std::atomic<bool> stopping{false};
 };
 
-// Starts accepting on the context's port; returns the port actually bound (for port 0).
+// Starts accepting on `address`:`port`, every connection as HTTP (http/listener.cpp); returns the
+// port actually bound (for port 0). Throws what Asio throws when it cannot bind.
 unsigned short start_listener(const std::shared_ptr<ServerContext>& context, const std::string& address, unsigned short port);
-// Hands a WebSocket upgrade over to a Socket.IO session (ws_session.cpp).
+// Closes every participant's socket going away, once what is queued for it is sent
+// (transport/ws_session.cpp). The stop (main.cpp) posts it to the core's dispatcher, behind the
+// registrations of the sockets opened before it.
 void close_all_sockets(ServerContext& context);
 
 }  // namespace cohort

@@ -1,6 +1,7 @@
 #include "server/http/admin_auth.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "server/secrets.h"
 #include "store/token_hash.h"
@@ -10,19 +11,19 @@ namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
 
-// Every value the Cookie header gives cohort_admin (`a=1; cohort_admin=...; b=2`).
-template <class Visit>
-bool any_admin_cookie(std::string_view cookie, Visit visit) {
+// Every value the Cookie header gives cohort_admin (`a=1; cohort_admin=...; b=2`), in order.
+std::vector<std::string_view> admin_cookies(std::string_view cookie) {
+  std::vector<std::string_view> values;
   while (!cookie.empty()) {
     auto end = cookie.find(';');
     std::string_view pair = cookie.substr(0, end);
     while (pair.starts_with(' ')) pair.remove_prefix(1);
     auto eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == kAdminCookie && visit(pair.substr(eq + 1))) return true;
+    if (eq != std::string_view::npos && pair.substr(0, eq) == kAdminCookie) values.push_back(pair.substr(eq + 1));
     if (end == std::string_view::npos) break;
     cookie.remove_prefix(end + 1);
   }
-  return false;
+  return values;
 }
 
 }  // namespace
@@ -31,7 +32,7 @@ AdminAccess::AdminAccess(std::string token, AdminPolicy policy) : token_(std::mo
 
 AdminAccess::Verdict AdminAccess::request(std::string_view authorization, std::string_view cookie,
                                           const std::string& address, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // A signed-in browser is let in whatever scripts at its address get wrong.
   if (valid_session(cookie, now)) return {Verdict::Kind::allowed};
   if (!authorization.starts_with(kBearer)) return {Verdict::Kind::unauthorized};
@@ -43,7 +44,7 @@ AdminAccess::Verdict AdminAccess::request(std::string_view authorization, std::s
 
 AdminAccess::Verdict AdminAccess::login(std::optional<std::string_view> typed, const std::string& address,
                                         Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (auto wait = throttled(address, now)) return {Verdict::Kind::throttled, *wait};
   if (!typed || !same_secret(*typed, token_)) {
     failed(address, now);
@@ -61,19 +62,20 @@ AdminAccess::Verdict AdminAccess::login(std::optional<std::string_view> typed, c
 }
 
 std::size_t AdminAccess::open_sessions(Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   forget_expired_sessions(now);
   return sessions_.size();
 }
 
+// A plain loop, not a visitor: Clang checks a lambda's body as if no lock were held.
 bool AdminAccess::valid_session(std::string_view cookie, Clock::time_point now) {
-  return any_admin_cookie(cookie, [&](std::string_view id) {
+  for (std::string_view id : admin_cookies(cookie)) {
     auto session = sessions_.find(token_hash(id));
-    if (session == sessions_.end()) return false;
+    if (session == sessions_.end()) continue;
     if (session->second > now) return true;
     sessions_.erase(session);
-    return false;
-  });
+  }
+  return false;
 }
 
 std::optional<std::chrono::seconds> AdminAccess::throttled(const std::string& address, Clock::time_point now) {

@@ -12,11 +12,12 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "base/mutex.h"
 
 namespace cohort {
 
@@ -54,19 +55,20 @@ class AdminAccess {
   std::size_t open_sessions(Clock::time_point now);
 
  private:
-  bool valid_session(std::string_view cookie, Clock::time_point now);
+  bool valid_session(std::string_view cookie, Clock::time_point now) REQUIRES(mutex_);
   // When `address` is throttled now: how long until it may try again.
-  std::optional<std::chrono::seconds> throttled(const std::string& address, Clock::time_point now);
-  void failed(const std::string& address, Clock::time_point now);
-  void forget_expired_sessions(Clock::time_point now);
+  std::optional<std::chrono::seconds> throttled(const std::string& address, Clock::time_point now) REQUIRES(mutex_);
+  void failed(const std::string& address, Clock::time_point now) REQUIRES(mutex_);
+  void forget_expired_sessions(Clock::time_point now) REQUIRES(mutex_);
 
   const std::string token_;
   const AdminPolicy policy_;
-  std::mutex mutex_;
-  // Keyed by the hash of the session id (store/token_hash.h), so that looking a cookie up
-  // takes no time that depends on the ids held.
-  std::unordered_map<std::string, Clock::time_point> sessions_;       // guarded by mutex_: expiry
-  std::unordered_map<std::string, std::deque<Clock::time_point>> failures_;  // guarded by mutex_
+  Mutex mutex_;
+  // Session expiry, keyed by the hash of the session id (store/token_hash.h), so that looking a
+  // cookie up takes no time that depends on the ids held.
+  std::unordered_map<std::string, Clock::time_point> sessions_ GUARDED_BY(mutex_);
+  // Each address's recent wrong tokens, oldest first.
+  std::unordered_map<std::string, std::deque<Clock::time_point>> failures_ GUARDED_BY(mutex_);
 };
 
 }  // namespace cohort

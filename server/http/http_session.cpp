@@ -1,3 +1,7 @@
+#include "server/http/http_session.h"
+
+#include <boost/asio/post.hpp>
+
 #include "engine/vocabulary/json_text.h"
 #include "history/timeline.h"
 #include "history/timeline_svg.h"
@@ -10,11 +14,9 @@
 #include "server/json_log.h"
 #include "server/transport/client_address.h"
 #include "server/transport/origin_policy.h"
-#include "server/transport/sessions.h"
+#include "server/transport/ws_session.h"
 #include "store/checked_scan.h"
 #include "store/recorded_experiment.h"
-
-#include <boost/asio/post.hpp>
 
 namespace cohort {
 namespace {
@@ -38,16 +40,21 @@ std::string login_page(std::string_view message) {
 }
 
 // The address a request speaks for: the peer, or the client a trusted proxy names.
-std::string address_of(const StrandSocket& socket, const http::request<http::string_body>& request,
-                       const ServerSettings& server) {
+std::string address_of(const StrandSocket& socket, const HttpSession::Request& request, const ServerSettings& server) {
   beast::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   return client_address(ec ? "" : peer.address().to_string(), request["X-Forwarded-For"], server.trusted_proxies);
 }
 
+std::string query_param_of(const HttpSession::Request& request, std::string_view key) {
+  return query_param(std::string(request.target()), key);
+}
+
 std::string try_again_in(std::chrono::seconds wait) {
   return "Too many wrong tokens from this address; try again in " + std::to_string(wait.count()) + " s.";
 }
+
+bool is_admin_path(std::string_view path) { return path == "/admin" || path.starts_with("/admin/"); }
 
 // A game id as the dashboard sends it: digits only.
 std::optional<GameId> parse_game_id(const std::string& text) {
@@ -55,7 +62,99 @@ std::optional<GameId> parse_game_id(const std::string& text) {
   return std::stoll(text);
 }
 
+struct Answer {
+  http::status status = http::status::ok;
+  std::string content_type;
+  std::string body;
+};
+
+// GET /admin/timeline: ?game=ID or ?subject=ID (nullopt: the answer is a 400 in `refusal`).
+std::optional<TraceTarget> timeline_target(const HttpSession::Request& request, Answer& refusal) {
+  std::string game = query_param_of(request, "game"), subject = query_param_of(request, "subject");
+  TraceTarget target;
+  if (!game.empty()) {
+    auto id = parse_game_id(game);
+    if (!id) {
+      refusal = {http::status::bad_request, "application/json", error_body("bad_request", "game is a game id (digits)")};
+      return std::nullopt;
+    }
+    target.game = *id;
+  } else if (!subject.empty()) {
+    target.subject = subject;
+  } else {
+    refusal = {http::status::bad_request, "application/json",
+               error_body("bad_request", "timeline needs ?game=ID or ?subject=ID")};
+    return std::nullopt;
+  }
+  return target;
+}
+
+// Reads the log file itself: the SVG of `target`'s timeline, or why there is none.
+Answer draw_timeline(const ServerContext& context, const TraceTarget& target) {
+  try {
+    LogReader reader(context.config.server.db);
+    // Each game is named by the experiment of its time, which may not be the config's.
+    auto recorded = recorded_experiment(reader);
+    auto first = recorded ? *recorded->experiment : context.config.experiment;
+    if (auto drawn = collect_timeline(reader, first, target)) return {http::status::ok, "image/svg+xml", timeline_svg(*drawn)};
+    return {http::status::not_found, "application/json",
+            target.game != kNoGame ? error_body("unknown_game", "no game " + std::to_string(target.game) + " in the log")
+                                   : error_body("unknown_subject", "no subject " + target.subject + " in the log")};
+  } catch (const std::exception& error) {
+    json_log::line("timeline_failed", {{"error", error.what()}});
+    return {http::status::internal_server_error, "application/json",
+            error_body(dynamic_cast<const DamagedLog*>(&error) ? "damaged_log" : "log_unreadable", error.what())};
+  }
+}
+
+std::pair<std::string, std::string> audit_json(const Engine& engine) {
+  const auto& violations = engine.projections().audit.violations();
+  std::string items;
+  for (const auto& v : violations) {
+    JsonObject item;
+    item.num("seq", v.seq).num("invariant", v.invariant).str("detail", v.detail);
+    items += (items.empty() ? "" : ",") + item.text();
+  }
+  JsonObject body;
+  body.boolean("ok", violations.empty()).raw("violations", "[" + items + "]");
+  return {"application/json", body.text()};
+}
+
 }  // namespace
+
+struct HttpSession::Route {
+  // Who may call it: anyone, or only a request admitted to /admin/*.
+  enum class Access { anyone, admin };
+  std::optional<http::verb> method;  // nullopt: any method
+  std::string_view path;
+  Access access;
+  Handler handler;
+};
+
+const HttpSession::Route* HttpSession::route_for(http::verb method, std::string_view path) {
+  using enum Route::Access;
+  static const Route kRoutes[] = {
+      {std::nullopt, "/socket.io/", anyone, &HttpSession::open_socket},
+      {std::nullopt, "/socket.io", anyone, &HttpSession::open_socket},
+      {http::verb::post, "/admin/login", anyone, &HttpSession::login},
+      {http::verb::get, "/healthz", anyone, &HttpSession::health},
+      {http::verb::get, "/metrics", anyone, &HttpSession::metrics},
+      {http::verb::get, "/admin", admin, &HttpSession::redirect_to_dashboard},
+      {http::verb::get, "/admin/", admin, &HttpSession::dashboard_file},
+      {http::verb::get, "/admin/app.js", admin, &HttpSession::dashboard_file},
+      {http::verb::get, "/admin/style.css", admin, &HttpSession::dashboard_file},
+      {http::verb::get, "/admin/events", admin, &HttpSession::dashboard_events},
+      {http::verb::get, "/admin/dashboard", admin, &HttpSession::dashboard_figures},
+      {http::verb::get, "/admin/timeline", admin, &HttpSession::timeline},
+      {http::verb::get, "/admin/state", admin, &HttpSession::state},
+      {http::verb::get, "/admin/audit", admin, &HttpSession::audit},
+      {http::verb::get, "/admin/export/sessions", admin, &HttpSession::export_sessions},
+  };
+  for (const Route& route : kRoutes) {
+    if (route.path == path && (!route.method || *route.method == method)) return &route;
+  }
+  return nullptr;
+}
 
 HttpSession::HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context, ConnectionLimits::Lease lease)
     : stream_(std::move(socket)), context_(std::move(context)), lease_(std::move(lease)) {}
@@ -76,214 +175,80 @@ void HttpSession::do_read() {
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // A connection left idle past the timeout, with no next request begun, ends as if its peer
+    // had closed it: only a request that began and did not arrive in time is a failure.
+    bool idle = ec == beast::error::timeout && !parser_->got_some();
+    if (!idle) fail(ec, "read");
+    shutdown();
     return;
   }
   handle(parser_->release());
 }
 
-void HttpSession::handle(http::request<http::string_body>&& request) {
+// What the route table does not name is refused in this order: a method other than GET (405),
+// then an /admin path without admission (401 or 429, so that an unknown admin path tells a
+// stranger nothing), then 404.
+void HttpSession::handle(Request&& request) {
   keep_alive_ = request.keep_alive();
   std::string target(request.target());
   std::string_view path = path_of(target);
-  if (path == "/socket.io/" || path == "/socket.io") {
-    std::string transport = query_param(target, "transport");
-    if (transport == "websocket" && websocket::is_upgrade(request) && query_param(target, "EIO") == "4") {
-      upgrade(std::move(request));
-      return;
-    }
-    respond(http::status::bad_request, "application/json",
-            error_body("transport_unsupported", "only transport=websocket with EIO=4 is served"));
-    return;
-  }
-  if (path == "/admin/login" && request.method() == http::verb::post) {
-    login(request.body(), address_of(stream_.socket(), request, context_->config.server));
-    return;
-  }
-  if (request.method() != http::verb::get) {
+  const Route* route = route_for(request.method(), path);
+  if (!route && request.method() != http::verb::get) {
     respond(http::status::method_not_allowed, "application/json", error_body("method_not_allowed", "GET only"));
     return;
   }
-  if (path == "/healthz") {
-    JsonObject body;
-    body.str("status", "ok").num("last_seq", context_->core.writer().last_committed());
-    respond(http::status::ok, "application/json", body.text());
-    return;
-  }
-  bool admin = path == "/admin" || path.starts_with("/admin/");
-  if (admin) {
-    std::string address = address_of(stream_.socket(), request, context_->config.server);
-    auto verdict = context_->admin.request(request[http::field::authorization], request[http::field::cookie], address,
-                                           AdminAccess::Clock::now());
-    bool page = path == "/admin" || path == "/admin/";
-    if (verdict.kind == AdminAccess::Verdict::Kind::throttled) {
-      json_log::limited("admin_throttled", {{"address", address}, {"path", std::string(path)}});
-      std::pair<http::field, std::string> retry{http::field::retry_after, std::to_string(verdict.retry_after.count())};
-      if (page) {
-        respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
-                {retry});
-      } else {
-        respond(http::status::too_many_requests, "application/json",
-                error_body("too_many_attempts", try_again_in(verdict.retry_after)), {retry});
-      }
-      return;
-    }
-    if (verdict.kind == AdminAccess::Verdict::Kind::unauthorized) {
-      if (page) {
-        respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
-      } else {
-        respond(http::status::unauthorized, "application/json",
-                error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
-      }
-      return;
-    }
-  }
-  if (path == "/admin") {
-    respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "/admin/"}});
-    return;
-  }
-  if (path == "/admin/" || path == "/admin/app.js" || path == "/admin/style.css") {
-    auto asset = dashboard_asset(path == "/admin/" ? "index.html" : path.substr(7));
-    respond(http::status::ok, std::string(asset->content_type), std::string(asset->body),
-            {{http::field::cache_control, "no-cache"}});
-    return;
-  }
-  if (path == "/admin/events") {
-    auto stream = std::make_shared<SseStream>(tcp::socket(stream_.release_socket()));
-    stream->start();
-    context_->dashboard->subscribe(std::move(stream));
-    return;
-  }
-  if (path == "/admin/dashboard") {
-    context_->dashboard->build([self = shared_from_this()](std::string json) {
-      net::post(self->stream_.get_executor(), [self, json = std::move(json)]() mutable {
-        self->respond(http::status::ok, "application/json", std::move(json));
-      });
-    });
-    return;
-  }
-  if (path == "/admin/timeline") {
-    timeline(query_param(target, "game"), query_param(target, "subject"));
-    return;
-  }
-  // Everything else reads the engine's projections on the engine thread.
-  std::function<std::pair<std::string, std::string>(const Engine&)> read;
-  if (path == "/metrics") {
-    read = [context = context_](const Engine& engine) {
-      context->core.metrics().state(engine.state());
-      return std::pair<std::string, std::string>("text/plain; version=0.0.4", context->core.metrics().text());
-    };
-  } else if (path == "/admin/state") {
-    read = [](const Engine& engine) {
-      return std::pair<std::string, std::string>("application/json",
-                                                 state_json(engine.state(), engine.projections().last_seq));
-    };
-  } else if (path == "/admin/audit") {
-    read = [](const Engine& engine) {
-      const auto& violations = engine.projections().audit.violations();
-      std::string items;
-      for (const auto& v : violations) {
-        JsonObject item;
-        item.num("seq", v.seq).num("invariant", v.invariant).str("detail", v.detail);
-        items += (items.empty() ? "" : ",") + item.text();
-      }
-      JsonObject body;
-      body.boolean("ok", violations.empty()).raw("violations", "[" + items + "]");
-      return std::pair<std::string, std::string>("application/json", body.text());
-    };
-  } else if (path == "/admin/export/sessions") {
-    std::string format = query_param(target, "format");
-    if (format != "" && format != "csv" && format != "jsonl") {
-      respond(http::status::bad_request, "application/json", error_body("bad_format", "format is csv or jsonl"));
-      return;
-    }
-    bool jsonl = format == "jsonl";
-    read = [jsonl](const Engine& engine) {
-      return std::pair<std::string, std::string>(
-          jsonl ? "application/x-ndjson" : "text/csv; charset=utf-8",
-          sessions_export(engine.projections().analytics, jsonl ? ExportFormat::jsonl : ExportFormat::csv));
-    };
-  } else {
+  bool admin_only = route ? route->access == Route::Access::admin : is_admin_path(path);
+  if (admin_only && !admitted(request, path)) return;
+  if (!route) {
     respond(http::status::not_found, "application/json", error_body("not_found", "no such path"));
     return;
   }
-  context_->core.pipeline().query([self = shared_from_this(), read = std::move(read)](const Engine& engine) {
-    auto [type, body] = read(engine);
-    net::post(self->stream_.get_executor(), [self, type = std::move(type), body = std::move(body)]() mutable {
-      self->respond(http::status::ok, std::move(type), std::move(body));
-    });
-  });
+  (this->*route->handler)(std::move(request));
 }
 
-void HttpSession::login(const std::string& form, const std::string& address) {
-  auto token = form_field(form, "token");
-  auto verdict = context_->admin.login(token ? std::optional<std::string_view>(*token) : std::nullopt, address,
-                                       AdminAccess::Clock::now());
-  switch (verdict.kind) {
-    case AdminAccess::Verdict::Kind::throttled:
-      json_log::limited("admin_login_throttled", {{"address", address}});
+bool HttpSession::admitted(const Request& request, std::string_view path) {
+  std::string address = address_of(stream_.socket(), request, context_->config.server);
+  auto verdict = context_->admin.request(request[http::field::authorization], request[http::field::cookie], address,
+                                         AdminAccess::Clock::now());
+  bool page = path == "/admin" || path == "/admin/";
+  if (verdict.kind == AdminAccess::Verdict::Kind::throttled) {
+    json_log::limited("admin_throttled", {{"address", address}, {"path", std::string(path)}});
+    std::pair<http::field, std::string> retry{http::field::retry_after, std::to_string(verdict.retry_after.count())};
+    if (page) {
       respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
-              {{http::field::retry_after, std::to_string(verdict.retry_after.count())}});
-      return;
-    case AdminAccess::Verdict::Kind::unauthorized:
-      json_log::limited("admin_login_refused", {{"address", address}});
-      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
-      return;
-    case AdminAccess::Verdict::Kind::allowed:
-      respond(http::status::see_other, "text/plain", "",
-              {{http::field::location, "/admin/"}, {http::field::set_cookie, verdict.set_cookie}});
-      return;
+              {retry});
+    } else {
+      respond(http::status::too_many_requests, "application/json",
+              error_body("too_many_attempts", try_again_in(verdict.retry_after)), {retry});
+    }
+    return false;
   }
+  if (verdict.kind == AdminAccess::Verdict::Kind::unauthorized) {
+    if (page) {
+      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
+    } else {
+      respond(http::status::unauthorized, "application/json",
+              error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
+    }
+    return false;
+  }
+  return true;
 }
 
-// Scans the log file on the log readers' thread; the answer comes back to this connection.
-void HttpSession::timeline(const std::string& game, const std::string& subject) {
-  TraceTarget target;
-  if (!game.empty()) {
-    auto id = parse_game_id(game);
-    if (!id) {
-      respond(http::status::bad_request, "application/json", error_body("bad_request", "game is a game id (digits)"));
-      return;
-    }
-    target.game = *id;
-  } else if (!subject.empty()) {
-    target.subject = subject;
-  } else {
-    respond(http::status::bad_request, "application/json", error_body("bad_request", "timeline needs ?game=ID or ?subject=ID"));
+// /socket.io/: a participant's socket, over WebSocket only.
+void HttpSession::open_socket(Request&& request) {
+  std::string target(request.target());
+  if (query_param(target, "transport") == "websocket" && websocket::is_upgrade(request) &&
+      query_param(target, "EIO") == "4") {
+    upgrade(std::move(request));
     return;
   }
-  net::post(context_->log_readers, [self = shared_from_this(), target] {
-    http::status status = http::status::ok;
-    std::string type = "image/svg+xml", body;
-    try {
-      LogReader reader(self->context_->config.server.db);
-      // Each game is named by the experiment of its time, which may not be the config's.
-      auto recorded = recorded_experiment(reader);
-      auto first = recorded ? *recorded->experiment : self->context_->config.experiment;
-      if (auto drawn = collect_timeline(reader, first, target)) {
-        body = timeline_svg(*drawn);
-      } else {
-        status = http::status::not_found;
-        type = "application/json";
-        body = target.game != kNoGame
-                   ? error_body("unknown_game", "no game " + std::to_string(target.game) + " in the log")
-                   : error_body("unknown_subject", "no subject " + target.subject + " in the log");
-      }
-    } catch (const std::exception& error) {
-      json_log::line("timeline_failed", {{"error", error.what()}});
-      status = http::status::internal_server_error;
-      type = "application/json";
-      body = error_body(dynamic_cast<const DamagedLog*>(&error) ? "damaged_log" : "log_unreadable", error.what());
-    }
-    net::post(self->stream_.get_executor(), [self, status, type = std::move(type), body = std::move(body)]() mutable {
-      self->respond(status, std::move(type), std::move(body));
-    });
-  });
+  respond(http::status::bad_request, "application/json",
+          error_body("transport_unsupported", "only transport=websocket with EIO=4 is served"));
 }
 
 // A participant's socket: from a page the study allows, while the server has room for it.
-void HttpSession::upgrade(http::request<http::string_body>&& request) {
+void HttpSession::upgrade(Request&& request) {
   const ServerSettings& server = context_->config.server;
   keep_alive_ = false;
   if (!origin_allowed(request[http::field::origin], request[http::field::host], server.allowed_origins)) {
@@ -306,6 +271,116 @@ void HttpSession::upgrade(http::request<http::string_body>&& request) {
   session->run(std::move(request));
 }
 
+// POST /admin/login: the sign-in form.
+void HttpSession::login(Request&& request) {
+  std::string address = address_of(stream_.socket(), request, context_->config.server);
+  auto token = form_field(request.body(), "token");
+  auto verdict = context_->admin.login(token ? std::optional<std::string_view>(*token) : std::nullopt, address,
+                                       AdminAccess::Clock::now());
+  switch (verdict.kind) {
+    case AdminAccess::Verdict::Kind::throttled:
+      json_log::limited("admin_login_throttled", {{"address", address}});
+      respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
+              {{http::field::retry_after, std::to_string(verdict.retry_after.count())}});
+      return;
+    case AdminAccess::Verdict::Kind::unauthorized:
+      json_log::limited("admin_login_refused", {{"address", address}});
+      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
+      return;
+    case AdminAccess::Verdict::Kind::allowed:
+      respond(http::status::see_other, "text/plain", "",
+              {{http::field::location, "/admin/"}, {http::field::set_cookie, verdict.set_cookie}});
+      return;
+  }
+}
+
+void HttpSession::health(Request&&) {
+  JsonObject body;
+  body.str("status", "ok").num("last_seq", context_->core.writer().last_committed());
+  respond(http::status::ok, "application/json", body.text());
+}
+
+void HttpSession::metrics(Request&&) {
+  answer_from_engine([context = context_](const Engine& engine) {
+    context->core.metrics().state(engine.state());
+    return std::pair<std::string, std::string>("text/plain; version=0.0.4", context->core.metrics().text());
+  });
+}
+
+void HttpSession::redirect_to_dashboard(Request&&) {
+  respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "/admin/"}});
+}
+
+void HttpSession::dashboard_file(Request&& request) {
+  std::string target(request.target());
+  std::string_view path = path_of(target);
+  auto asset = dashboard_asset(path == "/admin/" ? "index.html" : path.substr(7));
+  respond(http::status::ok, std::string(asset->content_type), std::string(asset->body),
+          {{http::field::cache_control, "no-cache"}});
+}
+
+// The dashboard's live feed: the connection becomes a server-sent-events stream.
+void HttpSession::dashboard_events(Request&&) {
+  auto stream = std::make_shared<SseStream>(tcp::socket(stream_.release_socket()));
+  stream->start();
+  context_->dashboard->subscribe(std::move(stream));
+}
+
+void HttpSession::dashboard_figures(Request&&) {
+  context_->dashboard->build([self = shared_from_this()](std::string json) {
+    net::post(self->stream_.get_executor(), [self, json = std::move(json)]() mutable {
+      self->respond(http::status::ok, "application/json", std::move(json));
+    });
+  });
+}
+
+// Scans the log file on the log readers' thread; the answer comes back to this connection.
+void HttpSession::timeline(Request&& request) {
+  Answer refusal;
+  auto wanted = timeline_target(request, refusal);
+  if (!wanted) {
+    respond(refusal.status, std::move(refusal.content_type), std::move(refusal.body));
+    return;
+  }
+  net::post(context_->log_readers, [self = shared_from_this(), target = *wanted] {
+    Answer answer = draw_timeline(*self->context_, target);
+    net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+      self->respond(answer.status, std::move(answer.content_type), std::move(answer.body));
+    });
+  });
+}
+
+void HttpSession::state(Request&&) {
+  answer_from_engine([](const Engine& engine) {
+    return std::pair<std::string, std::string>("application/json", state_json(engine.state(), engine.projections().last_seq));
+  });
+}
+
+void HttpSession::audit(Request&&) { answer_from_engine(audit_json); }
+
+void HttpSession::export_sessions(Request&& request) {
+  std::string format = query_param_of(request, "format");
+  if (format != "" && format != "csv" && format != "jsonl") {
+    respond(http::status::bad_request, "application/json", error_body("bad_format", "format is csv or jsonl"));
+    return;
+  }
+  bool jsonl = format == "jsonl";
+  answer_from_engine([jsonl](const Engine& engine) {
+    return std::pair<std::string, std::string>(
+        jsonl ? "application/x-ndjson" : "text/csv; charset=utf-8",
+        sessions_export(engine.projections().analytics, jsonl ? ExportFormat::jsonl : ExportFormat::csv));
+  });
+}
+
+void HttpSession::answer_from_engine(EngineRead read) {
+  context_->core.pipeline().query([self = shared_from_this(), read = std::move(read)](const Engine& engine) {
+    auto [type, body] = read(engine);
+    net::post(self->stream_.get_executor(), [self, type = std::move(type), body = std::move(body)]() mutable {
+      self->respond(http::status::ok, std::move(type), std::move(body));
+    });
+  });
+}
+
 void HttpSession::respond(http::status status, std::string content_type, std::string body,
                           std::initializer_list<std::pair<http::field, std::string>> headers) {
   response_ = std::make_shared<http::response<http::string_body>>(status, 11);
@@ -320,13 +395,27 @@ void HttpSession::respond(http::status status, std::string content_type, std::st
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
-  if (ec) return;
+  if (ec) {
+    fail(ec, "write");
+    return;
+  }
   if (!keep_alive) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    shutdown();
     return;
   }
   do_read();
+}
+
+// The one way this session reports an error: a rate-limited log line with no request text in it
+// (a request may carry a token or a cookie). A peer that closed between requests is no error.
+void HttpSession::fail(beast::error_code ec, std::string_view what) {
+  if (ordinary_close(ec) || ec == http::error::end_of_stream) return;
+  json_log::limited("http_failed", {{"what", std::string(what)}, {"error", ec.message()}});
+}
+
+void HttpSession::shutdown() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace cohort

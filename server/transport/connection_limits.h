@@ -4,9 +4,10 @@
 // address `server.max_connections_per_address`), and TCP connections as a whole a little above
 // that, so that /healthz and the dashboard still answer when every participant's seat is taken.
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "base/mutex.h"
 
 namespace cohort {
 
@@ -31,10 +32,10 @@ class ConnectionLimits {
  private:
   const int max_sockets_;
   const int max_per_address_;
-  mutable std::mutex mutex_;
-  int connections_ = 0;  // guarded by mutex_
-  int sockets_ = 0;      // guarded by mutex_
-  std::unordered_map<std::string, int> per_address_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  int connections_ GUARDED_BY(mutex_) = 0;
+  int sockets_ GUARDED_BY(mutex_) = 0;
+  std::unordered_map<std::string, int> per_address_ GUARDED_BY(mutex_);
 };
 
 }  // namespace cohort

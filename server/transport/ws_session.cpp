@@ -1,9 +1,10 @@
+#include "server/transport/ws_session.h"
+
 #include <algorithm>
 
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
 #include "server/secrets.h"
-#include "server/transport/sessions.h"
 #include "server/transport/socketio_frame.h"
 #include "server/transport/wire_message.h"
 
@@ -44,7 +45,10 @@ void WsSession::run(http::request<http::string_body> upgrade) {
 }
 
 void WsSession::on_accept(beast::error_code ec) {
-  if (ec) return;
+  if (ec) {
+    fail(ec, "accept");
+    return;
+  }
   auto self = shared_from_this();
   net::post(context_->core.dispatcher(), [self] {
     self->context_->core.registry().add_socket(self->conn_, self);
@@ -63,6 +67,7 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
+    fail(ec, "read");
     finish();
     return;
   }
@@ -315,6 +320,7 @@ void WsSession::do_write() {
 void WsSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
+    fail(ec, "write");
     finish();
     return;
   }
@@ -353,6 +359,17 @@ void WsSession::on_ping_timer(beast::error_code ec) {
   auto next = awaiting_pong_ ? ping_sent_ + timeout : ping_sent_ + interval;
   if (!namespace_connected_) next = std::min(next, connect_deadline);
   arm_ping(std::max(next - now, std::chrono::steady_clock::duration(std::chrono::milliseconds(1))));
+}
+
+// The one way this session reports an error: a rate-limited log line naming the socket, never
+// what it sent. Not for the ordinary ends: the peer closed the socket or went away, or this
+// server had already finished it (slow reader, missed pong, flood: each has its own line).
+void WsSession::fail(beast::error_code ec, std::string_view what) {
+  if (finished_ || ordinary_close(ec) || ec == websocket::error::closed) return;
+  json_log::limited("socket_failed", {{"conn", std::to_string(conn_)},
+                                      {"subject", subject_},
+                                      {"what", std::string(what)},
+                                      {"error", ec.message()}});
 }
 
 void WsSession::finish() {

@@ -1,9 +1,13 @@
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/http/http_session.h"
 #include "server/json_log.h"
-#include "server/transport/sessions.h"
 
 namespace cohort {
 namespace {
 
+// Accepts every TCP connection as HTTP, within the connection limits; an HttpSession may then
+// hand it over to a WebSocket session.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(std::shared_ptr<ServerContext> context, const tcp::endpoint& endpoint)

@@ -1,65 +1,36 @@
 #pragma once
-// Beast sessions. Included only by http_session.cpp, ws_session.cpp and listener.cpp, so that
-// Beast stays out of every other translation unit.
+// One Socket.IO client over WebSocket (Engine.IO v4). Beast: included only by ws_session.cpp and
+// the HTTP session that hands an upgrade over (http/http_session.cpp).
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/core/outbound.h"
 #include "server/core/resume_tokens.h"
 #include "server/server_context.h"
+#include "server/transport/strand_socket.h"
 
 namespace cohort {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-// Every connection runs on its own strand, named by type rather than type-erased: with
-// `any_io_executor`, copying and querying the executor in each Beast operation cost about 7%
-// of the server's CPU while relaying.
-using IoStrand = net::strand<net::io_context::executor_type>;
-using StrandSocket = net::basic_stream_socket<tcp, IoStrand>;
 
 struct Relay;
 
-// One HTTP connection: answers requests, or hands a Socket.IO upgrade to a WsSession.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
- public:
-  HttpSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context, ConnectionLimits::Lease lease);
-  void run();
-
- private:
-  void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
-  void handle(http::request<http::string_body>&& request);
-  void upgrade(http::request<http::string_body>&& request);
-  void login(const std::string& form, const std::string& address);
-  void timeline(const std::string& game, const std::string& subject);
-  void respond(http::status status, std::string content_type, std::string body,
-               std::initializer_list<std::pair<http::field, std::string>> headers = {});
-  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
-
-  beast::basic_stream<tcp, IoStrand> stream_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<ServerContext> context_;
-  bool keep_alive_ = false;
-  std::shared_ptr<http::response<http::string_body>> response_;
-  ConnectionLimits::Lease lease_;  // this TCP connection's place
-};
-
-// One Socket.IO client over WebSocket (Engine.IO v4): framing, pings, rate limit, a bounded
-// outbound queue; commands go to the pipeline, relays straight to the partners' sockets.
+// Framing, pings, the rate limit and a bounded outbound queue, on the socket's strand. Commands
+// go to the pipeline; relays go from this socket's strand straight to the partners' sockets
+// (their strands), by the route the registry holds, never through the log or the dispatcher.
 class WsSession : public Outbound, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> context);
@@ -100,6 +71,9 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void arm_ping(std::chrono::steady_clock::duration after);
   void on_ping_timer(beast::error_code ec);
   void close_with(websocket::close_code code);
+  // A handshake, read or write failed: reported unless the peer or the server merely closed
+  // the socket, then the socket is finished.
+  void fail(beast::error_code ec, std::string_view what);
   // The socket is gone: tell the engine once, and drop it from the registry.
   void finish();
 
