@@ -3,18 +3,22 @@
 #include <boost/asio/post.hpp>
 
 #include <future>
+#include <stdexcept>
 
 #include "engine/vocabulary/record_codec.h"
 #include "history/rebuild.h"
 #include "server/transport/socketio_frame.h"
+#include "server/transport/wire_message.h"
 #include "store/log_reader.h"
 
 namespace cohort::testing {
 
 void FakeSocket::send(std::string frame) {
+  // Read before the frame is kept: the position a frame notes is one its delivery had seen.
+  Seq committed = committed_ ? committed_() : 0;
   {
     std::lock_guard lock(mutex_);
-    frames_.push_back(std::move(frame));
+    frames_.push_back(SentFrame{std::move(frame), committed});
   }
   arrived_.notify_all();
 }
@@ -40,6 +44,14 @@ void FakeSocket::close_after_send(bool) {
 
 std::vector<std::string> FakeSocket::frames() const {
   std::lock_guard lock(mutex_);
+  std::vector<std::string> texts;
+  texts.reserve(frames_.size());
+  for (const SentFrame& frame : frames_) texts.push_back(frame.text);
+  return texts;
+}
+
+std::vector<SentFrame> FakeSocket::sent() const {
+  std::lock_guard lock(mutex_);
   return frames_;
 }
 
@@ -54,8 +66,8 @@ std::optional<std::string> FakeSocket::wait_for(const std::string& needle, std::
   std::optional<std::string> found;
   arrived_.wait_for(lock, timeout, [&] {
     for (std::size_t i = from; i < frames_.size(); ++i) {
-      if (frames_[i].find(needle) != std::string::npos) {
-        found = frames_[i];
+      if (frames_[i].text.find(needle) != std::string::npos) {
+        found = frames_[i].text;
         return true;
       }
     }
@@ -64,7 +76,10 @@ std::optional<std::string> FakeSocket::wait_for(const std::string& needle, std::
   return found;
 }
 
-LiveCore::LiveCore(const Config& config) : work_(boost::asio::make_work_guard(io_)) {
+LiveCore::LiveCore(const Config& config)
+    : path_(config.server.db),
+      max_message_bytes_(config.server.max_message_bytes),
+      work_(boost::asio::make_work_guard(io_)) {
   core_ = std::make_unique<ServerCore>(io_, config, [this](const std::string& error) {
     std::lock_guard lock(mutex_);
     fatal_ = error;
@@ -81,7 +96,7 @@ LiveCore::~LiveCore() {
 }
 
 std::shared_ptr<FakeSocket> LiveCore::connect() {
-  auto socket = std::make_shared<FakeSocket>(core_->new_conn());
+  auto socket = std::make_shared<FakeSocket>(core_->new_conn(), [this] { return committed(); });
   sockets_.push_back(socket);
   std::promise<void> added;
   boost::asio::post(core_->dispatcher(), [&] {
@@ -94,6 +109,21 @@ std::shared_ptr<FakeSocket> LiveCore::connect() {
 
 void LiveCore::send(FakeSocket& socket, CommandBody body, std::optional<std::int64_t> ack) {
   core_->pipeline().submit(Command{0, socket.subject, socket.conn(), ack, std::move(body)});
+}
+
+void LiveCore::receive(FakeSocket& socket, std::string_view frame) {
+  sio::InboundFrame inbound = sio::parse_frame(frame);
+  if (inbound.kind != sio::FrameKind::event) throw std::invalid_argument("not an event frame: " + std::string(frame));
+  WireMessage message = decode_wire_event(inbound.payload, max_message_bytes_);
+  if (message.breaks_framing || std::holds_alternative<Relay>(message.content)) {
+    throw std::invalid_argument("not for the core: " + std::string(frame));
+  }
+  CommandBody body = std::move(std::get<CommandBody>(message.content));
+  if (auto* registration = std::get_if<cmd::RegisterSubject>(&body)) {
+    socket.subject = message.subject_id;
+    *registration = socket.registration(std::move(message.resume_token));
+  }
+  core_->pipeline().offer(Command{0, socket.subject, socket.conn(), inbound.ack_id, std::move(body)});
 }
 
 void LiveCore::register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token) {

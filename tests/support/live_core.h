@@ -2,15 +2,20 @@
 // A ServerCore on a log file, with its io_context running on a thread of its own, and fake
 // sockets in place of the network: the server's core as the transport drives it, without
 // Beast. Destroying a LiveCore is a clean stop; a later LiveCore on the same file is a restart.
+// Each fake socket notes, with every frame it is handed, the writer's committed position at
+// that moment, so that a test can tell that the frame left only after the commit holding its
+// notification (tests/support/delivered.h).
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,16 +24,25 @@
 
 namespace cohort::testing {
 
+// One frame handed to a socket, and the writer's committed position when it was.
+struct SentFrame {
+  std::string text;
+  Seq committed = 0;
+};
+
 // What the transport would write to one client: every frame, in order.
 class FakeSocket : public Outbound {
  public:
-  explicit FakeSocket(ConnId conn) : conn_(conn) {}
+  // `committed` reads the writer's committed position (none: every frame notes 0).
+  explicit FakeSocket(ConnId conn, std::function<Seq()> committed = {})
+      : conn_(conn), committed_(std::move(committed)) {}
   void send(std::string frame) override;
   void send_registered(std::string args, std::string token_hash) override;
   void close_after_send(bool going_away) override;
 
   ConnId conn() const { return conn_; }
   std::vector<std::string> frames() const;
+  std::vector<SentFrame> sent() const;
   // The first frame at index `from` or later that contains `needle`, waited for up to
   // `timeout`; nullopt when none came.
   std::optional<std::string> wait_for(const std::string& needle, std::size_t from = 0,
@@ -41,9 +55,10 @@ class FakeSocket : public Outbound {
 
  private:
   ConnId conn_;
+  std::function<Seq()> committed_;
   mutable std::mutex mutex_;
   mutable std::condition_variable arrived_;
-  std::vector<std::string> frames_;
+  std::vector<SentFrame> frames_;
   bool closed_ = false;
   ResumeTokens tokens_;  // guarded by mutex_
 };
@@ -58,6 +73,10 @@ class LiveCore {
   std::shared_ptr<FakeSocket> connect();
   // The socket sends a command, as the transport submits it.
   void send(FakeSocket& socket, CommandBody body, std::optional<std::int64_t> ack = std::nullopt);
+  // A frame arrives from the socket's client, e.g. `42["join_game",{}]` or `421["ping",{...}]`:
+  // decoded and offered to the pipeline as the transport does. Throws std::invalid_argument for
+  // a frame that is not an event the core acts on (a relay, broken framing): those never reach it.
+  void receive(FakeSocket& socket, std::string_view frame);
   void register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token = std::nullopt);
   // The socket is gone (a close or a missed pong).
   void disconnect(FakeSocket& socket);
@@ -65,8 +84,13 @@ class LiveCore {
   void settle();
   // The error of a failed commit, once the core reported one.
   std::optional<std::string> fatal() const;
+  // The log's path, and the writer's committed position.
+  const std::string& log_path() const { return path_; }
+  Seq committed() const { return core_->writer().last_committed(); }
 
  private:
+  std::string path_;
+  std::int64_t max_message_bytes_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   mutable std::mutex mutex_;
