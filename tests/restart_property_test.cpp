@@ -1,7 +1,9 @@
-// A restart property test of the whole core: simulated participants send random commands
-// through a live ServerCore while deadlines fire on the real clock, and the server restarts
-// on its log at random points, with and without snapshots. After each restart, every map the
-// core holds equals the one built from the whole log, and the earliest deadline is armed.
+// A restart property test of the whole core: given the log that simulated participants leave,
+// sending random commands through a live ServerCore while deadlines fire on the real clock,
+// when the server restarts on it at a random point (with and without snapshots), then every
+// map the core holds equals the one built from the whole log, the earliest deadline is armed,
+// and every frame each participant's socket got renders a notification to it in the log, in
+// log order, and left only after the commit that holds it.
 //
 // Defaults keep it to seconds in CI. Longer: COHORT_RESTART_SEEDS=20 COHORT_RESTART_STEPS=20000.
 #include <catch2/catch.hpp>
@@ -11,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/support/core_expect.h"
 #include "tests/support/engine_harness.h"
 #include "tests/support/live_core.h"
 #include "tests/support/temp_dir.h"
@@ -85,6 +88,17 @@ class Participants {
       if (frame->find("\"scene_index\":") != std::string::npos) return frame->find("\"scene_index\":1") != std::string::npos;
     }
     return false;
+  }
+
+  // Every frame each open socket got was a committed notification to it (core_expect.h).
+  void check_frames_left_after_commit(const LiveCore& live) const {
+    std::map<std::string, std::vector<SentFrame>> sent;  // before the log: a frame that leaves meanwhile is not in it
+    for (const auto& [id, socket] : sockets_) sent[id] = socket->sent();
+    std::vector<LoggedNotification> log = logged_notifications(live.log_path());
+    for (const auto& [id, socket] : sockets_) {
+      INFO("subject " << id);
+      frames_after_commit(*socket, sent[id], log);
+    }
   }
 
   // The server went away: every socket with it.
@@ -173,6 +187,7 @@ TEST_CASE("restart property: after any restart, every map of the core is the one
       bool games_live = !live->core().registry().routing().rooms.empty();
       if (participants.roll(games_live ? 50 : 400) == 0) {
         check_maps_against_log(*live, config);  // before: the live maps kept by events
+        participants.check_frames_left_after_commit(*live);
         participants.lose_sockets();
         live.reset();
         live = std::make_unique<LiveCore>(config);
@@ -181,6 +196,7 @@ TEST_CASE("restart property: after any restart, every map of the core is the one
       }
     }
     check_maps_against_log(*live, config);
+    participants.check_frames_left_after_commit(*live);
     CHECK(restarts > 3);
     CHECK(games_across_restarts > 0);
   }
