@@ -48,7 +48,9 @@ def play(url, subject_id, episodes, log):
     log(f"{subject_id}: metrics stored: {ack}")
     for episode in range(1, episodes + 1):
         sio.emit("multiplayer_game_complete", {"game_id": game, "episode_num": episode, "max_episodes": episodes})
-    ended.wait(timeout=10)
+    # The last episode ends the game normally, and no end_game is sent for that: the client moves
+    # on by itself. end_game comes only for a partial end (the partner left, disconnected...).
+    ended.wait(timeout=0.5)
     sio.emit("advance_scene", {})  # -> end: the experiment is complete
     time.sleep(0.5)
     sio.disconnect()

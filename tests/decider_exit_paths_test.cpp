@@ -69,8 +69,9 @@ TEST_CASE("exit path: normal completion after the last episode") {
   h.send("bob", cmd::GameComplete{game, 1, 2});  // the partner's report of the same episode
   CHECK(h.last.empty());
   h.send("bob", cmd::GameComplete{game, 2, 2});
-  CHECK(h.messages_to("alice") == Strings{"end_game"});
-  CHECK(h.message_args("alice", "end_game") == R"({"game_id":1,"reason":"normal"})");
+  CHECK(h.event_types() == Strings{"episode_completed", "game_ended"});
+  CHECK(h.messages_to("alice").empty());  // no end_game at a normal end (PROTOCOL.md 4.2)
+  CHECK(h.find_event<ev::GameEnded>()->reason == "normal");
   h.send("alice", cmd::GameComplete{game, 2, 2});  // late report of the finished game: harmless
   CHECK(h.last.empty());
   const SessionRow& row = row_of(h, game, 0);

@@ -132,7 +132,13 @@ class Simulation {
       case 10: case 11: h_.send(id, cmd::ValidationSuccess{game}); break;
       case 12: h_.send(id, cmd::ValidationFailed{game, "ice"}); break;
       case 13: h_.send(id, cmd::ConnectionLost{game, roll(1000)}); break;
-      case 14: h_.send(id, cmd::ReconnectionSuccess{game}); break;
+      case 14:
+        if (roll(4) == 0) {
+          h_.send(id, cmd::ReconnectionTimeout{game});
+        } else {
+          h_.send(id, cmd::ReconnectionSuccess{game});
+        }
+        break;
       case 15: h_.send(id, cmd::MidGameExclusion{game, roll(4) ? "tab_hidden" : "bored", roll(1000)}); break;
       case 16: case 17: h_.send(id, cmd::GameComplete{game, 1 + roll(3), 3}, roll(2) ? std::optional<std::int64_t>(7) : std::nullopt); break;
       case 18: h_.send(id, cmd::EmitMetrics{game, "{\"n\":1}"}, 3); break;
@@ -266,7 +272,8 @@ class Simulation {
       REQUIRE(after.state == before.state);
     }
     if (before.missed_waitroom_timeout) REQUIRE(sim_has(messages, "waitroom_timeout"));
-    if (!before.missed_game_end.empty()) REQUIRE(sim_has(messages, "end_game"));
+    // A normal end sends no end_game, then or later (PROTOCOL.md 4.2).
+    if (!before.missed_game_end.empty()) REQUIRE(sim_has(messages, "end_game") == (before.missed_game_end != "normal"));
   }
 
   // Follows the last command's events in order, with who is absent at each of them.

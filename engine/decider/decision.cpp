@@ -29,10 +29,16 @@ void Decision::reject(std::string_view code, std::string message) {
   std::string event_name(command_name(command_.body));
   if (const auto* malformed = std::get_if<cmd::Malformed>(&command_.body)) event_name = malformed->event;
   emit(command_.subject, kNoGame, kNoScene, ev::CommandRejected{std::string(code), message});
-  JsonObject error;
-  error.str("code", code).str("message", message);
-  if (!event_name.empty()) error.str("event", event_name);
-  reply("error", std::move(error));
+  auto error_args = [&] {
+    JsonObject error;
+    error.str("code", code).str("message", message);
+    if (!event_name.empty()) error.str("event", event_name);
+    return error;
+  };
+  reply("error", error_args());
+  // mug's client shows a refused join only from `join_game_error` (its `message`), and listens
+  // to no `error`: a refused join is told both ways, with the same stable code.
+  if (event_name == cmd::JoinGame::name) reply("join_game_error", error_args());
   JsonObject status;
   status.str("status", "error").str("code", code).str("message", message);
   ack(std::move(status));

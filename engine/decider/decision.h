@@ -31,7 +31,8 @@ class Decision {
   // Answers the command's Socket.IO ack, if it asked for one.
   void ack(JsonObject args);
   // Refuses the command: journaled as rejected, an `error` (and an error ack) to its socket,
-  // nothing else changes. Must come before any other event of the command.
+  // nothing else changes; a refused join_game also gets `join_game_error`, as mug's client
+  // expects. Must come before any other event of the command.
   void reject(std::string_view code, std::string message);
 
   std::vector<Event> take() { return std::move(events_); }

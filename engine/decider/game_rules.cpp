@@ -88,10 +88,15 @@ void after_game_ended(Decision& d, const Subject& subject, GameId game, const Co
 // answered here (a late report about the subject's ended game, or a rejection) and null returned.
 const Game* players_game(Decision& d, const Subject& subject, const CommandBody& body) {
   GameId id = named_game(body);
+  // Metrics that name no game (mug's client puts its game id inside the metrics, and may send
+  // them after the game ended) are about the sender's current game, or the one it last played.
+  if (id == kNoGame && std::holds_alternative<cmd::EmitMetrics>(body)) id = subject.last_game;
   const Game* game = d.state().game(id);
   if (!game) {
     if (id != kNoGame && id == subject.last_game) {
       after_game_ended(d, subject, id, body);
+    } else if (id == kNoGame) {
+      d.reject("unknown_game", "no game named, and subject " + subject.id + " has played none");
     } else {
       d.reject("unknown_game", "game " + std::to_string(id) + " is not a live game");
     }
@@ -104,19 +109,26 @@ const Game* players_game(Decision& d, const Subject& subject, const CommandBody&
   return game;
 }
 
-// The game starts once every player has validated its P2P connection; a repeated report counts once.
+bool all_validated(const Game& game) {
+  return std::all_of(game.validated.begin(), game.validated.end(), [](bool v) { return v; });
+}
+
+// A player validated its P2P connection; a repeated report counts once. mug's client reports as
+// soon as `pyodide_game_ready` arrives, so a report during the countdown counts too. The last
+// report is answered `p2p_validation_complete` at once; the game starts when the countdown is
+// also over: here if it already is, else at its end (countdown_ended).
 void validation_succeeded(Decision& d, const Subject& subject, const Game& game) {
   const auto seat = static_cast<std::size_t>(subject.player);
-  if (game.status != GameStatus::validating) {
+  const bool counting_down = game.status == GameStatus::matched && d.state().scene(game.scene).p2p_validation;
+  if (game.status != GameStatus::validating && !counting_down) {
     reject_wrong_status(d, game, "validating");
     return;
   }
   if (game.validated[seat]) return;
   d.emit(subject.id, game.id, game.scene, ev::ValidationReported{static_cast<std::int64_t>(subject.player)});
-  if (std::all_of(game.validated.begin(), game.validated.end(), [](bool v) { return v; })) {
-    notify_players(d, game, "p2p_validation_complete");
-    start(d, game);
-  }
+  if (!all_validated(game)) return;
+  notify_players(d, game, "p2p_validation_complete");
+  if (game.status == GameStatus::validating) start(d, game);
 }
 
 void validation_failed(Decision& d, const Subject& subject, const Game& game, const cmd::ValidationFailed& c) {
@@ -163,6 +175,28 @@ void reconnection_succeeded(Decision& d, const Subject& subject, const Game& gam
   resume_if_complete(d, id);
 }
 
+// A player's client gave up on its P2P link (mug's client, when its own reconnection timer runs
+// out): the game ends as the reconnection grace's end would end it now, `partner_disconnected`
+// when a player's socket is gone, else `reconnection_timeout`. As mug's server does, every
+// attached player, the sender included, is sent `p2p_game_ended` (the end has no initiator).
+// Without a missing socket, the lost player is the first other than the one that detected the
+// loss (the sender, when the server saw no pause).
+void reconnection_timed_out(Decision& d, const Subject& subject, const Game& game) {
+  if (game.status != GameStatus::playing && game.status != GameStatus::paused) {
+    reject_wrong_status(d, game, "paused");
+    return;
+  }
+  for (std::size_t seat = 0; seat < game.players.size(); ++seat) {
+    if (!attached(d, game.players[seat], game.id)) {
+      end_game(d, game.id, Ending{.reason = "partner_disconnected", .disconnected_player = static_cast<std::int64_t>(seat)});
+      return;
+    }
+  }
+  const std::int64_t detecting = game.status == GameStatus::paused ? game.pause_player : subject.player;
+  const std::int64_t lost = detecting == 0 && game.players.size() > 1 ? 1 : 0;
+  end_game(d, game.id, Ending{.reason = "reconnection_timeout", .disconnected_player = lost});
+}
+
 // A player's client excluded it mid-game (a sustained ping, a hidden tab, the experiment's
 // own callback): the exclusion is recorded, and the game ends for its partners.
 void exclude_player(Decision& d, const Subject& subject, const Game& game, const cmd::MidGameExclusion& c) {
@@ -199,7 +233,7 @@ void countdown_ended(Decision& d, GameId id) {
   const Game& game = *d.state().game(id);
   if (defer_for_absent(d, game)) return;
   const Scene& scene = d.state().scene(game.scene);
-  if (scene.p2p_validation) {
+  if (scene.p2p_validation && !all_validated(game)) {  // validated during the countdown: start now
     d.emit("", id, game.scene, ev::ValidationStarted{d.at() + std::max<Millis>(1, scene.validation_timeout_ms)});
   } else {
     start(d, game);
@@ -267,13 +301,14 @@ void player_missing(Decision& d, const Game& game, const Subject& subject) {
   }
 }
 
+// From idle or done there is nothing to leave, and that is no error: mug's client sends
+// leave_game after every end_game and when its own waitroom timer runs out, by which time the
+// engine has already put the subject back to idle. The command is journaled, with no event.
 void leave_game(Decision& d, const Subject& subject) {
   if (subject.state == SubjectState::waiting) {
     leave_waitroom(d, subject, "left");
   } else if (subject.state == SubjectState::in_game) {
     end_game(d, subject.game, Ending{.reason = "partner_left", .initiator = subject.id});
-  } else {
-    d.reject("invalid_state", std::string("nothing to leave while ") + state_name(subject.state));
   }
 }
 
@@ -291,6 +326,8 @@ void game_command(Decision& d, const Subject& subject, const CommandBody& body) 
           connection_lost(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::ReconnectionSuccess>) {
           reconnection_succeeded(d, subject, *game);
+        } else if constexpr (std::is_same_v<C, cmd::ReconnectionTimeout>) {
+          reconnection_timed_out(d, subject, *game);
         } else if constexpr (std::is_same_v<C, cmd::MidGameExclusion>) {
           exclude_player(d, subject, *game, c);
         } else if constexpr (std::is_same_v<C, cmd::GameComplete>) {
@@ -340,6 +377,9 @@ void end_game(Decision& d, GameId id, const Ending& ending) {
       if (ending.disconnected_player) ended.num("disconnected_player_id", *ending.disconnected_player);
       d.notify(player, "p2p_game_ended", std::move(ended));
     }
+    // No end_game at a normal end (PROTOCOL.md 4.2): mug's client tears the game down on it,
+    // while after the last episode it moves on through the scene flow itself.
+    if (ending.reason == "normal") continue;
     JsonObject end;
     end.num("game_id", id).str("reason", personal_reason);
     if (!message.empty()) end.str("message", message);

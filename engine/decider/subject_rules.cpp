@@ -48,7 +48,7 @@ void reply_missed(Decision& d, const Subject& before) {
     timeout.str("scene_id", scene.scene_id).str("message", scene.messages.waitroom_timeout);
     d.reply("waitroom_timeout", std::move(timeout));
   }
-  if (!before.missed_game_end.empty()) {
+  if (!before.missed_game_end.empty() && before.missed_game_end != "normal") {  // as end_game at the end itself
     JsonObject end;
     end.num("game_id", before.last_game).str("reason", before.missed_game_end);
     d.reply("end_game", std::move(end));

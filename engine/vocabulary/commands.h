@@ -101,6 +101,15 @@ struct ReconnectionSuccess {
   bool operator==(const ReconnectionSuccess&) const = default;
 };
 
+// A player's client gave up waiting for its P2P link to come back (mug's own reconnection
+// timer ran out): the game ends `reconnection_timeout` for every player, the sender included.
+struct ReconnectionTimeout {
+  static constexpr std::string_view name = "p2p_reconnection_timeout";
+  GameId game_id = kNoGame;
+  template <class S, class V> static void fields(S& s, V& v) { v("game_id", s.game_id); }
+  bool operator==(const ReconnectionTimeout&) const = default;
+};
+
 struct MidGameExclusion {
   static constexpr std::string_view name = "mid_game_exclusion";
   GameId game_id = kNoGame;
@@ -200,7 +209,7 @@ namespace cohort {
 using CommandBody =
     std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping, cmd::RequestCurrentScene,
                  cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
-                 cmd::ReconnectionSuccess, cmd::MidGameExclusion, cmd::GameComplete,
+                 cmd::ReconnectionSuccess, cmd::ReconnectionTimeout, cmd::MidGameExclusion, cmd::GameComplete,
                  cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,
                  cmd::Malformed>;
 

@@ -124,6 +124,7 @@ Content decode_payload(const std::string& name, const Value* payload, WireMessag
     return CommandBody{cmd::ConnectionLost{f.game_id(), f.number("frame_number").value_or(0)}};
   }
   if (name == "p2p_reconnection_success") return CommandBody{cmd::ReconnectionSuccess{f.game_id()}};
+  if (name == "p2p_reconnection_timeout") return CommandBody{cmd::ReconnectionTimeout{f.game_id()}};
   if (name == "mid_game_exclusion") {
     return CommandBody{
         cmd::MidGameExclusion{f.game_id(), f.required_text("reason"), f.number("frame_number").value_or(0)}};

@@ -151,8 +151,10 @@ class ProtocolMustsTest(unittest.TestCase):
         raw.emit("join_game", {"rtt_ms": "fast"})
         event = raw.next_event()
         self.assertEqual((event[0], event[1]["code"]), ("error", "bad_payload"))
+        self.assertEqual(raw.next_event()[0], "join_game_error")  # where mug's client reads a refused join
         raw.emit("join_game", {})
         self.assertEqual(raw.next_event()[1]["code"], "not_registered")
+        self.assertEqual(raw.next_event()[0], "join_game_error")
         raw.emit("register_subject", {"subject_id": 5})
         self.assertEqual(raw.next_event()[1]["code"], "bad_payload")
         raw.emit("register_subject", {"subject_id": "still-here"})
@@ -286,7 +288,8 @@ class FloodTest(unittest.TestCase):
         self.assert_bounded(added, took)
 
     def test_refused_commands_after_registering(self):
-        closed, added, took = self.flood(['42["leave_game",{}]'], register=True)
+        # A report about a game that does not exist: refused whatever the subject's state.
+        closed, added, took = self.flood(['42["p2p_reconnection_success",{"game_id":99}]'], register=True)
         self.assertIsNotNone(closed)
         self.assert_bounded(added, took)
 
