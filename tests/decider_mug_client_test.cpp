@@ -1,8 +1,11 @@
 // The rules mug's browser client needs of the engine (issue 18), given / when / then: its P2P
 // validation report during the countdown, leave_game after every end, no end_game at a normal
-// end, join refusals it can read, its own reconnection timeout, metrics that name no game.
+// end, join refusals it can read, its own reconnection timeout, metrics that name no game, and a
+// page refresh that keeps no resume token (`resume: subject_id`), racing the old socket's close.
 #include <catch2/catch.hpp>
 
+#include "engine/vocabulary/experiment_json.h"
+#include "store/token_hash.h"
 #include "tests/support/engine_harness.h"
 
 using namespace cohort;
@@ -17,6 +20,21 @@ Scene mug_validated_scene() {
   scene.p2p_validation = true;
   scene.validation_timeout_ms = 4000;
   return scene;
+}
+
+std::shared_ptr<Experiment> mug_experiment(const Scene& scene, ResumePolicy resume) {
+  auto experiment = experiment_with(scene);
+  experiment->resume = resume;
+  return experiment;
+}
+
+// A new socket registers the subject without a token, as mug's page does after a refresh.
+const std::vector<Event>& mug_register(Harness& h, const std::string& subject, ConnId conn) {
+  return h.run(Command{0, subject, conn, std::nullopt, cmd::RegisterSubject{std::nullopt, token_hash("drawn")}});
+}
+
+const std::vector<Event>& mug_disconnect(Harness& h, const std::string& subject, ConnId conn) {
+  return h.run(Command{0, subject, conn, std::nullopt, cmd::Disconnect{}});
 }
 
 std::vector<ConnId> mug_conns_of(const Harness& h, const std::string& event) {
@@ -238,4 +256,89 @@ TEST_CASE("mug metrics: without a game id they are about the sender's current or
   h.send("bob", cmd::EmitMetrics{kNoGame, R"({"sessionStatus":{"isPartial":false}})"}, 3);
   REQUIRE(h.event_types() == Strings{"metrics_stored"});
   CHECK(h.last.front().game == game);
+}
+
+// --- a refresh without a token -------------------------------------------------------------
+
+TEST_CASE("resume config: subject_id is read, written back, and only written when chosen") {
+  const std::string base = R"({"experiment_id":"e","scenes":[{"scene_id":"s","type":"static"}]})";
+  Experiment token = parse_experiment(base);
+  CHECK(token.resume == ResumePolicy::token);
+  CHECK(experiment_json(token) == base);  // the default is not spelled out: old logs read the same
+  Experiment mug = parse_experiment(R"({"experiment_id":"e","resume":"subject_id","scenes":[{"scene_id":"s","type":"static"}]})");
+  CHECK(mug.resume == ResumePolicy::subject_id);
+  CHECK(parse_experiment(experiment_json(mug)) == mug);
+  CHECK(parse_experiment(R"({"experiment_id":"e","resume":"token","scenes":[{"scene_id":"s","type":"static"}]})") == token);
+  CHECK_THROWS_WITH(parse_experiment(R"({"experiment_id":"e","resume":"cookie","scenes":[{"scene_id":"s","type":"static"}]})"),
+                    "config: resume: must be one of subject_id, token");
+}
+
+TEST_CASE("resume token: a registration without the token while the old socket is open is a duplicate_session") {
+  Harness h(experiment_with(two_seat_game()));
+  GameId game = h.start_game({"alice", "bob"});
+  ConnId old_socket = h.conn("alice");
+  SessionMap before = h.state();
+  mug_register(h, "alice", 50);  // the refreshed page, before the old socket's close arrives
+  CHECK(h.find_event<ev::CommandRejected>()->code == "duplicate_session");
+  CHECK(mug_conns_of(h, "duplicate_session") == std::vector<ConnId>{50});
+  CHECK(h.state() == before);
+  mug_disconnect(h, "alice", old_socket);
+  CHECK(h.state().game(game)->status == GameStatus::paused);
+  mug_register(h, "alice", 51);  // the game awaits her: only her token resumes it
+  CHECK(h.find_event<ev::CommandRejected>()->code == "duplicate_session");
+}
+
+TEST_CASE("resume subject_id: a refresh racing the old socket's close replaces it, and the late close changes nothing") {
+  Harness h(mug_experiment(two_seat_game(), ResumePolicy::subject_id));
+  GameId game = h.start_game({"alice", "bob"});
+  ConnId old_socket = h.conn("alice");
+  mug_register(h, "alice", 50);
+  CHECK_FALSE(h.find_event<ev::CommandRejected>());
+  REQUIRE(h.find_event<ev::SubjectConnected>());
+  CHECK(h.find_event<ev::SubjectConnected>()->replaced_conn == old_socket);
+  CHECK(h.find_event<ev::ResumeTokenReissued>());  // the refreshed page holds the token now
+  CHECK(mug_conns_of(h, "session_replaced") == std::vector<ConnId>{old_socket});
+  for (const Event& e : h.last) {
+    const auto* note = std::get_if<ev::Notification>(&e.body);
+    if (note && note->event == "session_replaced") CHECK(note->close);  // the server closes the old socket after it
+  }
+  CHECK(mug_conns_of(h, "registered") == std::vector<ConnId>{50});
+  CHECK(h.messages_to("alice") == Strings{"session_replaced", "registered", "activate_scene", "session_restored",
+                                          "pyodide_player_assigned", "pyodide_game_ready", "start_game"});
+  CHECK(h.messages_to("bob").empty());  // the game never paused
+  mug_disconnect(h, "alice", old_socket);  // the old socket's close arrives after the new registration
+  CHECK(h.last.empty());
+  CHECK(h.subject("alice").connected);
+  CHECK(h.subject("alice").conn == 50);
+  CHECK(h.state().game(game)->status == GameStatus::playing);
+  h.run(Command{0, "alice", old_socket, std::nullopt, cmd::GameComplete{game, 1, 1}});  // the old page is not alice
+  CHECK(h.find_event<ev::CommandRejected>()->code == "not_registered");
+  CHECK(h.projections().audit.violations().empty());
+}
+
+TEST_CASE("resume subject_id: a refresh after the old socket's close resumes the paused game without a token") {
+  Harness h(mug_experiment(two_seat_game(), ResumePolicy::subject_id));
+  GameId game = h.start_game({"alice", "bob"});
+  h.disconnect("alice");
+  CHECK(h.state().game(game)->status == GameStatus::paused);
+  mug_register(h, "alice", 50);
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned",
+                                          "pyodide_game_ready", "p2p_resume"});
+  CHECK(h.messages_to("bob") == Strings{"p2p_resume"});
+  CHECK(h.state().game(game)->status == GameStatus::playing);
+}
+
+TEST_CASE("resume subject_id: a subject left absent by a restart comes back without a token") {
+  Harness h(mug_experiment(two_seat_game(), ResumePolicy::subject_id));
+  GameId game = h.start_game({"alice", "bob"});
+  h.join("wendy");
+  h.run(Command{0, "", kNoConn, std::nullopt, cmd::ServerStarted{7, 15000}});
+  mug_register(h, "alice", 50);
+  CHECK(h.messages_to("alice") == Strings{"registered", "activate_scene", "session_restored", "pyodide_player_assigned",
+                                          "pyodide_game_ready", "start_game"});
+  CHECK_FALSE(h.subject("alice").absent);
+  mug_register(h, "wendy", 51);
+  CHECK(h.subject("wendy").state == SubjectState::waiting);
+  CHECK(h.messages_to("wendy") == Strings{"registered", "activate_scene", "waiting_room"});
+  CHECK(h.state().game(game)->status == GameStatus::playing);
 }

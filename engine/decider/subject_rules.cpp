@@ -101,7 +101,11 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
     return;
   }
   bool token_ok = c.resume_token_hash && *c.resume_token_hash == existing->resume_token_hash;
-  if (!token_ok && (existing->connected || existing->state == SubjectState::in_game)) {
+  // Under `resume: subject_id` the subject id is the credential: a page refresh (which keeps no
+  // token) resumes the subject whatever its state, and replaces a socket still open, so that a
+  // refresh racing the old socket's close never ends in duplicate_session.
+  bool may_take_over = token_ok || d.state().experiment->resume == ResumePolicy::subject_id;
+  if (!may_take_over && (existing->connected || existing->state == SubjectState::in_game)) {
     // Another tab holds the subject, or its game awaits it: only its token may take it over.
     std::string message = existing->connected
                               ? "This participant is already connected in another window."

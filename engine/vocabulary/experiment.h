@@ -48,8 +48,14 @@ struct Scene {
   bool operator==(const Scene&) const = default;
 };
 
+// Who may take a registered subject over without its resume token (PROTOCOL.md 4.1).
+// token: only the holder of its token, while another socket holds it or its game awaits it.
+// subject_id: whoever registers its subject id (mug's page keeps no token), whatever its state.
+enum class ResumePolicy { token, subject_id };
+
 struct Experiment {
   std::string experiment_id;
+  ResumePolicy resume = ResumePolicy::token;
   std::vector<Scene> scenes;
   // The experiment-level counterpart of Scene::client: the `experiment_config` a client gets
   // after `registered` (mug's pyodide_config, entry_screening...). "" when none.

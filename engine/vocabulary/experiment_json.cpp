@@ -181,6 +181,7 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
   ConfigObject top = ConfigObjectAccess::of(doc, "");
   Experiment experiment;
   experiment.experiment_id = top.string("experiment_id");
+  if (top.choice("resume", "token", {"token", "subject_id"}) == "subject_id") experiment.resume = ResumePolicy::subject_id;
   if (server) {
     if (const Value* section = ConfigObjectAccess::find(top, "server")) {
       ConfigObject object = ConfigObjectAccess::of(*section, "server");
@@ -283,6 +284,12 @@ std::string experiment_json(const Experiment& experiment) {
   w.StartObject();
   w.Key("experiment_id");
   write_string(w, experiment.experiment_id);
+  // Only when it is not the default: a log recorded before the key existed re-decides to the
+  // same bytes, and its experiment stays the one in force.
+  if (experiment.resume == ResumePolicy::subject_id) {
+    w.Key("resume");
+    w.String("subject_id");
+  }
   w.Key("scenes");
   w.StartArray();
   for (const Scene& scene : experiment.scenes) write_scene(w, scene);
