@@ -358,6 +358,10 @@ class BoundsTest(unittest.TestCase):
         finally:
             server.stop()
 
+    # Under ASan/UBSan the runtime itself needs descriptors: UBSan's vptr check tests whether
+    # memory is readable by writing it to a pipe, so with none left it reports a valid
+    # error_category as having an invalid vptr and halts the server. The plain run covers this.
+    @unittest.skipIf(os.environ.get("COHORT_SANITIZER"), "the sanitizer runtime needs descriptors of its own")
     def test_out_of_descriptors_the_acceptor_backs_off_and_recovers(self):
         server = Server(experiment(), prefix=["prlimit", "--nofile=48:48"])
         try:
