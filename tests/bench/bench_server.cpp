@@ -1,7 +1,12 @@
 // The live server under load: cohort-server and this load generator as separate processes on
-// loopback. For each N: all N connect and register, then all send join_game within one second
-// (a panel releasing a study); 2-seat games, countdown 0, durability full. For N <= 1000 the
-// pairs then play: 30 actions per second per player, relayed to the partner.
+// loopback; 2-seat games, countdown 0, durability full. For each N, two runs, each on a fresh
+// server with N participants connected and registered:
+//  - spread: all N send join_game within one second (a panel releasing a study), which gives
+//    the join-to-start latency; for N <= 1000 the pairs then play, 30 actions per second per
+//    player relayed to the partner;
+//  - at once: all N joins are sent back to back, so matched_per_s is the server's rate and not
+//    the generator's one-second pacing.
+// A client whose socket failed at any point counts as failed, never as ready or matched.
 // Usage: build/bench_server [--participants 100,1000,5000] [--play-seconds 5]
 #include <rapidjson/document.h>
 
@@ -9,15 +14,15 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <numeric>
+#include <memory>
 #include <sstream>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <signal.h>
 #include <sys/wait.h>
 #include <thread>
@@ -78,9 +83,17 @@ class Client : public std::enable_shared_from_this<Client> {
     });
   }
   bool playing() const { return game_ >= 0; }
+  // Read by the main thread; written on the generator's I/O thread.
+  bool failed() const { return failed_; }
+  bool counted_ready() const { return ready_ && !failed_; }
+  bool counted_started() const { return started_ && !failed_; }
+  std::int64_t started_at_us() const { return last_start_us_; }
 
  private:
-  void fail() { ++totals_.failed; }
+  // A socket can report several errors (a read and a write): the client fails once.
+  void fail() {
+    if (!failed_.exchange(true)) ++totals_.failed;
+  }
   void read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->fail();
@@ -103,9 +116,12 @@ class Client : public std::enable_shared_from_this<Client> {
     if (name == "registered") {
       send(sio::event_frame("advance_scene", "{}"));
     } else if (name == "activate_scene" && args["type"] == "game") {
+      ready_ = true;
       ++totals_.ready;
     } else if (name == "start_game") {
       totals_.join_to_start_us.push_back(now_us() - joined_us_);
+      last_start_us_ = now_us();
+      started_ = true;
       ++totals_.started;
       game_ = args["game_id"].GetInt64();
     } else if (name == "pyodide_other_player_action") {
@@ -133,6 +149,8 @@ class Client : public std::enable_shared_from_this<Client> {
   Totals& totals_;
   std::int64_t joined_us_ = 0;
   std::int64_t game_ = -1;
+  std::atomic<bool> failed_{false}, ready_{false}, started_{false};
+  std::atomic<std::int64_t> last_start_us_{0};
 };
 
 struct ServerProcess {
@@ -142,7 +160,8 @@ struct ServerProcess {
 
 ServerProcess spawn_server(const std::string& binary, const std::string& dir) {
   std::ofstream(dir + "/config.json") << R"({"experiment_id":"bench","server":{"durability":"full","admin_token":"bench-admin-token-0123",)"
-                                         R"("rate_limit_per_s":1000,"ping_interval_ms":60000,"ping_timeout_ms":60000},)"
+                                         R"("rate_limit_per_s":1000,"ping_interval_ms":60000,"ping_timeout_ms":60000,)"
+                                         R"("max_connections":100000,"max_connections_per_address":100000},)"
                                          R"("scenes":[{"scene_id":"consent","type":"static"},{"scene_id":"game",)"
                                          R"("type":"game","human_seats":2,"countdown_ms":0,"reconnection_timeout_ms":5000},)"
                                          R"({"scene_id":"end","type":"static"}]})";
@@ -194,48 +213,102 @@ std::pair<long, double> usage(pid_t pid) {
 }
 
 template <class Done>
-bool wait_until(net::io_context&, Done done, std::chrono::seconds limit) {
+bool wait_until(Done done, std::chrono::seconds limit) {
   auto deadline = Clock::now() + limit;
   while (!done() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return done();
 }
 
-void run(const std::string& binary, int participants, int play_seconds, int actions_per_s) {
-  std::string dir = (std::filesystem::temp_directory_path() / ("bench_server-" + std::to_string(getpid()))).string();
-  std::filesystem::create_directories(dir);
-  ServerProcess server = spawn_server(binary, dir);
-  long idle_rss = usage(server.pid).first;
-
-  net::io_context io;
-  auto work = net::make_work_guard(io);
-  std::thread io_thread([&] { io.run(); });
-  Totals totals;
-  std::vector<std::shared_ptr<Client>> clients;
-  tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server.port));
-  for (int i = 0; i < participants; ++i) {
-    clients.push_back(std::make_shared<Client>(io, "bench-" + std::to_string(i), totals));
-    clients.back()->start(endpoint);
-    if (i % 200 == 199) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // within the accept backlog
+// A fresh server with N participants connected, registered and on the game scene; stopping it
+// (the destructor) ends the server and the generator's I/O thread, after which the latency
+// samples in `totals` may be read.
+class Fleet {
+ public:
+  Fleet(const std::string& binary, int participants, const std::string& name, Totals& totals) : totals_(totals) {
+    dir_ = (std::filesystem::temp_directory_path() / ("bench_server-" + std::to_string(getpid()) + "-" + name)).string();
+    std::filesystem::create_directories(dir_);
+    server_ = spawn_server(binary, dir_);
+    long idle_rss = usage(server_.pid).first;
+    io_thread_ = std::thread([this] { io_.run(); });
+    tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_.port));
+    for (int i = 0; i < participants; ++i) {
+      clients_.push_back(std::make_shared<Client>(io_, "bench-" + std::to_string(i), totals));
+      clients_.back()->start(endpoint);
+      if (i % 200 == 199) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // within the accept backlog
+    }
+    wait_until([&] { return totals.ready + totals.failed >= participants; }, std::chrono::seconds(120));
+    rss_growth_kib_ = usage(server_.pid).first - idle_rss;
   }
-  bool all_ready = wait_until(io, [&] { return totals.ready + totals.failed >= participants; }, std::chrono::seconds(120));
-  long held_rss = usage(server.pid).first;
+  ~Fleet() {
+    kill(server_.pid, SIGTERM);
+    waitpid(server_.pid, nullptr, 0);
+    work_.reset();
+    io_.stop();
+    io_thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
 
-  // The burst: every participant joins within one second.
-  std::vector<int> order(participants);
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::shared_ptr<Client>>& clients() { return clients_; }
+  pid_t server_pid() const { return server_.pid; }
+  long rss_growth_kib() const { return rss_growth_kib_; }
+  // Counted from each client's own state, so that a client that failed after it was ready or
+  // matched is not counted; call it before the server stops, which ends every socket.
+  int count(bool (Client::*counted)() const) const {
+    return static_cast<int>(std::count_if(clients_.begin(), clients_.end(), [&](const auto& c) { return ((*c).*counted)(); }));
+  }
+  // Waits for every participant to have started a game or failed.
+  bool wait_all_started() {
+    int n = static_cast<int>(clients_.size());
+    return wait_until([&] { return totals_.started + totals_.failed >= n; }, std::chrono::seconds(60)) &&
+           count(&Client::counted_started) == n;
+  }
+
+ private:
+  Totals& totals_;
+  std::string dir_;
+  ServerProcess server_;
+  long rss_growth_kib_ = 0;
+  net::io_context io_;
+  net::executor_work_guard<net::io_context::executor_type> work_{io_.get_executor()};
+  std::thread io_thread_;
+  std::vector<std::shared_ptr<Client>> clients_;
+};
+
+// All N joins back to back, on a fresh server: how many games the server matches and starts
+// per second, from the first join sent to the last start_game received.
+double matched_per_second(const std::string& binary, int participants) {
+  Totals totals;
+  Fleet fleet(binary, participants, "at-once", totals);
+  std::int64_t first_join_us = now_us();
+  for (auto& client : fleet.clients()) client->join();
+  fleet.wait_all_started();
+  std::int64_t last_start_us = first_join_us;
+  for (auto& client : fleet.clients()) {
+    if (client->counted_started()) last_start_us = std::max(last_start_us, client->started_at_us());
+  }
+  int matched = fleet.count(&Client::counted_started);
+  return last_start_us > first_join_us ? matched / (static_cast<double>(last_start_us - first_join_us) / 1e6) : 0.0;
+}
+
+void run(const std::string& binary, int participants, int play_seconds, int actions_per_s) {
+  Totals totals;
+  auto fleet = std::make_unique<Fleet>(binary, participants, "spread", totals);
+  auto& clients = fleet->clients();
+
+  // The spread burst: every participant joins within one second.
   auto burst_start = Clock::now();
   for (int i = 0; i < participants; ++i) {
-    auto at = burst_start + std::chrono::microseconds(1'000'000LL * i / participants);
-    std::this_thread::sleep_until(at);
-    clients[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])]->join();
+    std::this_thread::sleep_until(burst_start + std::chrono::microseconds(1'000'000LL * i / participants));
+    clients[static_cast<std::size_t>(i)]->join();
   }
-  bool all_started = wait_until(io, [&] { return totals.started >= participants; }, std::chrono::seconds(60));
-  double match_seconds = std::chrono::duration<double>(Clock::now() - burst_start).count();
+  bool all_started = fleet->wait_all_started();
 
   double relay_rate = 0, cpu_percent = 0, generator_percent = 0;
   std::int64_t tick_late_max_us = 0, ticks_late_over_2ms = 0;
   if (participants <= 1000 && play_seconds > 0) {
-    double cpu_before = usage(server.pid).second;
+    double cpu_before = usage(fleet->server_pid()).second;
     double own_before = usage(getpid()).second;
     auto play_start = Clock::now();
     std::int64_t relayed_before = totals.relayed;
@@ -254,27 +327,25 @@ void run(const std::string& binary, int participants, int play_seconds, int acti
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     double elapsed = std::chrono::duration<double>(Clock::now() - play_start).count();
     relay_rate = static_cast<double>(totals.relayed - relayed_before) / elapsed;
-    cpu_percent = 100.0 * (usage(server.pid).second - cpu_before) / elapsed;
+    cpu_percent = 100.0 * (usage(fleet->server_pid()).second - cpu_before) / elapsed;
     generator_percent = 100.0 * (usage(getpid()).second - own_before) / elapsed;
   }
-  int failed = totals.failed.load();  // before the stop, which ends every socket
-  kill(server.pid, SIGTERM);
-  waitpid(server.pid, nullptr, 0);
-  work.reset();
-  io.stop();
-  io_thread.join();
-  std::filesystem::remove_all(dir);
+  int failed = totals.failed.load();
+  int ready = fleet->count(&Client::counted_ready);
+  int matched = fleet->count(&Client::counted_started);
+  long rss_growth_kib = fleet->rss_growth_kib();
+  fleet.reset();  // stops the generator's thread: the samples are complete
+  double matched_per_s = matched_per_second(binary, participants);
 
-  std::printf("participants=%d connected_registered=%s failed=%d matched=%d matched_per_s=%.0f "
+  std::printf("participants=%d ready=%d failed=%d matched=%d matched_per_s=%.0f "
               "join_to_start_p50_ms=%.2f join_to_start_p99_ms=%.2f relayed_per_s=%.0f relay_p50_ms=%.3f "
               "relay_p99_ms=%.3f rss_per_participant_kib=%.1f server_cpu_percent_playing=%.0f "
               "generator_cpu_percent_playing=%.0f tick_late_max_ms=%.1f ticks_late_over_2ms=%lld all_started=%s\n",
-              participants, all_ready ? "yes" : "no", failed, totals.started.load(),
-              totals.started / match_seconds,
+              participants, ready, failed, matched, matched_per_s,
               bench::percentile(totals.join_to_start_us, 50) / 1000.0,
               bench::percentile(totals.join_to_start_us, 99) / 1000.0, relay_rate,
               bench::percentile(totals.relay_us, 50) / 1000.0, bench::percentile(totals.relay_us, 99) / 1000.0,
-              static_cast<double>(held_rss - idle_rss) / participants, cpu_percent, generator_percent,
+              static_cast<double>(rss_growth_kib) / participants, cpu_percent, generator_percent,
               tick_late_max_us / 1000.0, static_cast<long long>(ticks_late_over_2ms), all_started ? "yes" : "no");
   std::fflush(stdout);
 }
