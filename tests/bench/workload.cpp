@@ -1,11 +1,16 @@
 #include "tests/bench/workload.h"
 
+#include "engine/vocabulary/experiment_json.h"
 #include "engine/vocabulary/record_codec.h"
 #include "store/log_writer.h"
 
 namespace cohort::bench {
 
-Workload::Workload(std::shared_ptr<Experiment> experiment) : engine_(std::move(experiment)) {}
+// A log starts as the server starts a new one: recording its experiment, so that readers find
+// it at the first record (recorded_experiment.h) instead of searching the whole log.
+Workload::Workload(std::shared_ptr<Experiment> experiment) : engine_(experiment) {
+  run(Command{now_, "", kNoConn, std::nullopt, cmd::ConfigureExperiment{experiment_json(*experiment)}});
+}
 
 void Workload::play_wave(int pairs) {
   std::vector<std::pair<std::string, std::string>> wave;
