@@ -396,3 +396,37 @@ TEST_CASE("core: given a client's burst of refused frames, its rejections are jo
   CHECK(hugo.socket->wait_for("activate_scene"));
   CHECK(frames_to(live, *hugo.socket) == Frames{"registered", "experiment_config", "activate_scene"});
 }
+
+namespace {
+
+// The count of cohort_match_notify_seconds in the core's /metrics text.
+double match_notify_count(LiveCore& live) {
+  std::string text = live.core().metrics().text();
+  const std::string key = "cohort_match_notify_seconds_count ";
+  auto at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stod(text.substr(at + key.size()));
+}
+
+}  // namespace
+
+TEST_CASE("core: each match a join completes is timed once, when its last notification is handed over", "[core]") {
+  TempDir dir;
+  LiveCore live(core_test_config(dir, instant_game()));
+  CHECK(match_notify_count(live) == 0);
+  // given alice waiting: a join that completes nothing is not timed
+  Participant alice = sign_in_and_join(live, "alice");
+  live.settle();
+  CHECK(match_notify_count(live) == 0);
+  // when bob's join completes a match, then one observation
+  Participant bob = sign_in_and_join(live, "bob");
+  REQUIRE(alice.socket->wait_for("start_game"));
+  live.settle();
+  CHECK(match_notify_count(live) == 1);
+  // and a second pair's match is a second one
+  Participant carol = sign_in_and_join(live, "carol");
+  Participant dave = sign_in_and_join(live, "dave");
+  REQUIRE(carol.socket->wait_for("start_game"));
+  live.settle();
+  CHECK(match_notify_count(live) == 2);
+}

@@ -21,6 +21,13 @@ Metrics::Metrics()
                           .Register(*registry_)
                           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
                                                                            0.05, 0.1, 0.25, 1})),
+      match_notify_(BuildHistogram()
+                        .Name("cohort_match_notify_seconds")
+                        .Help("From reading the join that completes a match to writing the last frame of its notifications")
+                        .Register(*registry_)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015,
+                                                                         0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02,
+                                                                         0.05, 0.1})),
       connections_(BuildGauge().Name("cohort_connections").Help("Open Socket.IO connections").Register(*registry_).Add({})),
       relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("Messages relayed between the players of a game").Register(*registry_).Add({})),
       rejected_(BuildCounter().Name("cohort_commands_rejected_total").Help("Commands answered with an error").Register(*registry_).Add({})),
@@ -30,6 +37,10 @@ Metrics::Metrics()
       games_(BuildGauge().Name("cohort_games").Help("Live games, per status").Register(*registry_)),
       dropped_(BuildCounter().Name("cohort_client_events_dropped_total").Help("Client telemetry events counted and dropped, per event").Register(*registry_)),
       answered_(BuildCounter().Name("cohort_client_events_answered_total").Help("Client events answered by the socket without the engine, per event").Register(*registry_)) {}
+
+MatchNotifyClock::~MatchNotifyClock() {
+  histogram_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - read_at_).count());
+}
 
 void Metrics::committed(std::size_t records, double seconds, bool ok) {
   batches_.Increment();

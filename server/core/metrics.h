@@ -6,6 +6,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,25 @@ struct MetricTotals {
   double violations = 0;
 };
 
+// Started at the read of the client command that completed a match; observes
+// cohort_match_notify_seconds when the last holder lets go of it, which is the socket that
+// wrote the last frame of the match's notifications (or dropped them with a closed socket).
+// Keeps the registry alive: a socket may let go after the server's core is gone.
+class MatchNotifyClock {
+ public:
+  MatchNotifyClock(std::shared_ptr<prometheus::Registry> registry, prometheus::Histogram& histogram,
+                   std::chrono::steady_clock::time_point read_at)
+      : registry_(std::move(registry)), histogram_(histogram), read_at_(read_at) {}
+  ~MatchNotifyClock();
+  MatchNotifyClock(const MatchNotifyClock&) = delete;
+  MatchNotifyClock& operator=(const MatchNotifyClock&) = delete;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Histogram& histogram_;
+  std::chrono::steady_clock::time_point read_at_;
+};
+
 class Metrics {
  public:
   Metrics();
@@ -40,6 +60,10 @@ class Metrics {
   void dropped(std::string_view event) { dropped_.Add({{"event", std::string(event)}}).Increment(); }
   void answered(std::string_view event) { answered_.Add({{"event", std::string(event)}}).Increment(); }
   void connections(std::size_t count) { connections_.Set(static_cast<double>(count)); }
+  // A match whose join was read at `read_at`; thread-safe.
+  std::shared_ptr<MatchNotifyClock> match_notify_clock(std::chrono::steady_clock::time_point read_at) {
+    return std::make_shared<MatchNotifyClock>(registry_, match_notify_, read_at);
+  }
   // Per-scene waiters and games per status, read from the state when scraped.
   void state(const SessionMap& state);
   std::string text() const;
@@ -52,6 +76,7 @@ class Metrics {
   prometheus::Counter& batches_;
   prometheus::Counter& failed_batches_;
   prometheus::Histogram& commit_latency_;
+  prometheus::Histogram& match_notify_;
   prometheus::Gauge& connections_;
   prometheus::Counter& relayed_;
   prometheus::Counter& rejected_;

@@ -55,7 +55,7 @@ Pipeline::Offer Pipeline::offer(Command command) {
                                     "the server is overloaded; the message was dropped"};
       outcome = Offer::refused_on_record;
     }
-    queue_.emplace_back(ClientCommand{std::move(command)});
+    queue_.emplace_back(ClientCommand{std::move(command), std::chrono::steady_clock::now()});
   }
   wake_.notify_one();
   return outcome;
@@ -109,7 +109,7 @@ void Pipeline::run() {
         continue;
       }
       ConnId conn = client->command.conn;
-      count_rejections(conn, execute(std::move(client->command)));
+      count_rejections(conn, execute(std::move(client->command), client->read_at));
     } else {
       std::get<std::function<void(const Engine&)>>(item)(engine_);
     }
@@ -130,7 +130,7 @@ void Pipeline::count_rejections(ConnId conn, int rejections) {
   if (rejections > 0) rejections_this_second_[conn] += rejections;
 }
 
-int Pipeline::execute(Command command) {
+int Pipeline::execute(Command command, ReadAt read_at) {
   // Time only moves forward, even if the wall clock steps back.
   last_at_ = std::max(last_at_, wall_clock_ms());
   command.at = last_at_;
@@ -144,19 +144,22 @@ int Pipeline::execute(Command command) {
   }
   std::size_t violations_before = engine_.projections().audit.violation_count();
   std::vector<Event> events = engine_.execute(command);
-  int rejections = journal(command, std::move(events), violations_before);
+  int rejections = journal(command, std::move(events), violations_before, read_at);
   snapshot_if_due();
   rearm(command);
   return rejections;
 }
 
-int Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before) {
+int Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before,
+                      ReadAt read_at) {
   int rejections = 0;
+  bool game_created = false;
   AppendRequest request;
   request.command = to_record(command);
   request.events.reserve(events.size());
   for (const Event& event : events) {
     request.events.push_back(to_record(event));
+    game_created = game_created || std::holds_alternative<ev::GameCreated>(event.body);
     if (const auto* rejected = std::get_if<ev::CommandRejected>(&event.body)) {
       ++rejections;
       metrics_.rejected();
@@ -175,12 +178,13 @@ int Pipeline::journal(const Command& command, std::vector<Event> events, std::si
                                                 {"detail", violations[i].detail}});
     }
   }
-  writer_.append(std::move(request), [this, events = std::move(events)](const AppendOutcome& outcome) mutable {
+  Committed committed{std::move(events), game_created ? read_at : std::nullopt};
+  writer_.append(std::move(request), [this, committed = std::move(committed)](const AppendOutcome& outcome) mutable {
     if (!outcome.ok) {
       on_commit_failed(outcome.error);
       return;
     }
-    if (!failed()) hooks_.deliver(std::move(events));
+    if (!failed()) hooks_.deliver(std::move(committed));
   });
   return rejections;
 }

@@ -3,6 +3,7 @@
 // decides goes to the log's group commit, and only once committed is it delivered
 // (DESIGN.md rule 4).
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -27,11 +28,20 @@ struct PipelineBounds {
   int rejections_per_s = INT32_MAX;   // journaled rejections per socket per second
 };
 
+// What one command decided, once committed.
+struct Committed {
+  std::vector<Event> events;  // in order
+  // When the socket read the client command whose events created a game (a join completing a
+  // match): where cohort_match_notify_seconds starts. nullopt: no game was created, or by the
+  // server's own command (a timer).
+  std::optional<std::chrono::steady_clock::time_point> match_read_at;
+};
+
 class Pipeline {
  public:
   struct Hooks {
-    // Runs on the writer thread after a commit, with the committed events in order.
-    std::function<void(std::vector<Event>&&)> deliver;
+    // Runs on the writer thread after a commit.
+    std::function<void(Committed&&)> deliver;
     // The earliest deadline of the state changed (nullopt: none). Runs on the engine thread.
     std::function<void(std::optional<Millis>)> arm_timer;
     // A commit failed: the live state is ahead of the log; the server must stop. Runs once,
@@ -72,15 +82,18 @@ class Pipeline {
  private:
   struct ClientCommand {
     Command command;
+    std::chrono::steady_clock::time_point read_at;  // when offered, in the turn its socket read it
   };
   using Item = std::variant<Command, ClientCommand, std::function<void(const Engine&)>>;
   // Whether the client's budget of rejections this second is spent.
   bool over_rejection_budget(ConnId conn) REQUIRES(engine_thread_);
   void count_rejections(ConnId conn, int rejections) REQUIRES(engine_thread_);
   void run();
-  // Both return how many rejections the command's events hold.
-  int execute(Command command) REQUIRES(engine_thread_);
-  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before)
+  // Both return how many rejections the command's events hold. `read_at`: a client's command,
+  // read by its socket then.
+  using ReadAt = std::optional<std::chrono::steady_clock::time_point>;
+  int execute(Command command, ReadAt read_at = std::nullopt) REQUIRES(engine_thread_);
+  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before, ReadAt read_at)
       REQUIRES(engine_thread_);
   void snapshot_if_due() REQUIRES(engine_thread_);
   void rearm(const Command& command) REQUIRES(engine_thread_);

@@ -92,8 +92,10 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
   pipeline_ = std::make_unique<Pipeline>(
       Engine(std::move(projector)), *writer_, metrics_,
       Pipeline::Hooks{
-          .deliver = [this](std::vector<Event>&& events) {
-            boost::asio::post(dispatcher_, [this, events = std::move(events)] { deliver(registry_, content_, events); });
+          .deliver = [this](Committed&& committed) {
+            boost::asio::post(dispatcher_, [this, committed = std::move(committed)] {
+              deliver(registry_, content_, metrics_, committed);
+            });
           },
           .arm_timer = [this](std::optional<Millis> at) { timer_.arm(at); },
           .fatal = std::move(on_fatal)},

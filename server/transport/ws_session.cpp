@@ -275,9 +275,15 @@ void WsSession::send(std::string frame) {
   });
 }
 
-void WsSession::send_registered(std::string args, std::string token_hash) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), args = std::move(args), hash = std::move(token_hash)] {
-    self->queue(sio::event_frame("registered", self->resume_tokens_.registered_args(args, hash)));
+void WsSession::send_batch(OutboundBatch batch) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), batch = std::move(batch)]() mutable {
+    for (OutboundBatch::Frame& frame : batch.frames) {
+      if (frame.token_hash) {
+        frame.text = sio::event_frame("registered", self->resume_tokens_.registered_args(frame.text, *frame.token_hash));
+      }
+      self->queue(std::move(frame.text), batch.until_written);
+    }
+    if (batch.close) self->close_with(websocket::close_code::normal);
   });
 }
 
@@ -289,7 +295,7 @@ void WsSession::close_after_send(bool going_away) {
   });
 }
 
-void WsSession::queue(std::string frame) {
+void WsSession::queue(std::string frame, std::shared_ptr<const void> until_written) {
   if (finished_) return;
   std::size_t max_bytes =
       std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));
@@ -299,7 +305,7 @@ void WsSession::queue(std::string frame) {
     return;
   }
   outbox_bytes_ += frame.size();
-  outbox_.push_back(std::move(frame));
+  outbox_.push_back({std::move(frame), std::move(until_written)});
   if (!writing_) do_write();
 }
 
@@ -314,7 +320,7 @@ void WsSession::do_write() {
   }
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(net::buffer(outbox_.front()), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  ws_.async_write(net::buffer(outbox_.front().frame), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t) {
@@ -324,7 +330,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
-  outbox_bytes_ -= outbox_.front().size();
+  outbox_bytes_ -= outbox_.front().frame.size();
   outbox_.pop_front();
   do_write();
 }

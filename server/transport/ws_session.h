@@ -38,7 +38,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void hold(ConnectionLimits::Lease connection, ConnectionLimits::Lease seat);
   void run(http::request<http::string_body> upgrade);
   void send(std::string frame) override;
-  void send_registered(std::string args, std::string token_hash) override;
+  void send_batch(OutboundBatch batch) override;
   void close_after_send(bool going_away) override;
 
  private:
@@ -65,7 +65,8 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   };
   const CachedRoute* route_to(GameId game);
   void relay(const Relay& message);
-  void queue(std::string frame);
+  // `until_written` is let go of once the frame is written.
+  void queue(std::string frame, std::shared_ptr<const void> until_written = nullptr);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void arm_ping(std::chrono::steady_clock::duration after);
@@ -94,7 +95,11 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   bool namespace_connected_ = false;
   bool violated_ = false;            // a framing violation was seen: nothing more is read
   std::size_t attachments_due_ = 0;  // binary frames announced by the last binary event header
-  std::deque<std::string> outbox_;
+  struct Queued {
+    std::string frame;
+    std::shared_ptr<const void> until_written;
+  };
+  std::deque<Queued> outbox_;
   std::size_t outbox_bytes_ = 0;
   bool writing_ = false;
   bool close_when_sent_ = false;

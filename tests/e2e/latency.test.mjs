@@ -17,6 +17,7 @@ async function server(config) {
   return s;
 }
 
+const MATCH_BURST = ['match_found_countdown', 'pyodide_player_assigned', 'pyodide_game_ready', 'start_game'];
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 test('a match reaches both players without waiting for a delayed ACK', async () => {
@@ -37,7 +38,17 @@ test('a match reaches both players without waiting for a delayed ACK', async () 
                        b.waitFor('pyodide_game_ready', () => true, 5000, readyB)]);
     spans.push(performance.now() - trigger);
     await Promise.all([a.waitFor('start_game'), b.waitFor('start_game')]);
+    // The match's notifications to one socket leave together (one write), in the order decided.
+    for (const [client, from] of [[a, readyA], [b, readyB]]) {
+      assert.deepEqual(client.names().slice(from), MATCH_BURST, `${client.name}: ${client.names().slice(from)}`);
+    }
     a.close(); b.close();
   }
   assert.ok(median(spans) < 25, `trigger join -> pyodide_game_ready, median ${median(spans).toFixed(1)} ms: ${spans.map((x) => x.toFixed(1))}`);
+  // The server timed each match once, from reading the completing join to writing its last frame.
+  const text = (await s.get('/metrics')).body;
+  const count = Number(text.match(/^cohort_match_notify_seconds_count (\S+)$/m)?.[1]);
+  const sum = Number(text.match(/^cohort_match_notify_seconds_sum (\S+)$/m)?.[1]);
+  assert.equal(count, 8, text);
+  assert.ok(sum > 0 && sum < 8 * 5, `cohort_match_notify_seconds_sum ${sum}`);
 });

@@ -23,13 +23,15 @@ void FakeSocket::send(std::string frame) {
   arrived_.notify_all();
 }
 
-void FakeSocket::send_registered(std::string args, std::string token_hash) {
-  std::string frame;
-  {
-    std::lock_guard lock(mutex_);
-    frame = sio::event_frame("registered", tokens_.registered_args(args, token_hash));
+void FakeSocket::send_batch(OutboundBatch batch) {
+  for (OutboundBatch::Frame& frame : batch.frames) {
+    if (frame.token_hash) {
+      std::lock_guard lock(mutex_);
+      frame.text = sio::event_frame("registered", tokens_.registered_args(frame.text, *frame.token_hash));
+    }
+    send(std::move(frame.text));
   }
-  send(std::move(frame));
+  if (batch.close) close_after_send(false);
 }
 
 cmd::RegisterSubject FakeSocket::registration(std::optional<std::string> token) {

@@ -37,7 +37,8 @@ class FakeSocket : public Outbound {
   explicit FakeSocket(ConnId conn, std::function<Seq()> committed = {})
       : conn_(conn), committed_(std::move(committed)) {}
   void send(std::string frame) override;
-  void send_registered(std::string args, std::string token_hash) override;
+  // Each frame as if written at once: `until_written` is let go of before this returns.
+  void send_batch(OutboundBatch batch) override;
   void close_after_send(bool going_away) override;
 
   ConnId conn() const { return conn_; }
