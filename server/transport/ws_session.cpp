@@ -26,7 +26,9 @@ WsSession::WsSession(StrandSocket&& socket, std::shared_ptr<ServerContext> conte
       context_(std::move(context)),
       conn_(context_->core.new_conn()),
       sid_(random_hex(10)),
-      ping_timer_(ws_.get_executor()) {}
+      ping_timer_(ws_.get_executor()) {
+  ws_.next_layer().on_gathered([this] { flush_soon(); });
+}
 
 void WsSession::hold(ConnectionLimits::Lease connection, ConnectionLimits::Lease seat) {
   connection_lease_ = std::move(connection);
@@ -41,6 +43,9 @@ void WsSession::run(http::request<http::string_body> upgrade) {
   ws_.set_option(timeouts);
   // Frames up to twice the limit are read and answered `too_large`; beyond that the socket closes.
   ws_.read_message_max(static_cast<std::size_t>(context_->config.server.max_message_bytes) * 2 + 4096);
+  // Every message this server sends is text, whole: gathered anyway, fragments would only add headers.
+  ws_.text(true);
+  ws_.auto_fragment(false);
   ws_.async_accept(upgrade, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
 
@@ -131,7 +136,7 @@ void WsSession::violate_protocol(std::string why) {
 void WsSession::close_with(websocket::close_code code) {
   close_when_sent_ = true;
   close_code_ = code;
-  if (!writing_) do_write();
+  flush_soon();
 }
 
 // Binary frames are only the attachments a binary event header announced.
@@ -271,7 +276,7 @@ void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack) {
 
 void WsSession::send(std::string frame) {
   net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->queue(std::move(frame));
+    self->queue(frame);
   });
 }
 
@@ -281,7 +286,7 @@ void WsSession::send_batch(OutboundBatch batch) {
       if (frame.token_hash) {
         frame.text = sio::event_frame("registered", self->resume_tokens_.registered_args(frame.text, *frame.token_hash));
       }
-      self->queue(std::move(frame.text), batch.until_written);
+      self->queue(frame.text, batch.until_written);
     }
     if (batch.close) self->close_with(websocket::close_code::normal);
   });
@@ -289,38 +294,50 @@ void WsSession::send_batch(OutboundBatch batch) {
 
 void WsSession::close_after_send(bool going_away) {
   net::post(ws_.get_executor(), [self = shared_from_this(), going_away] {
-    self->close_when_sent_ = true;
-    self->close_code_ = going_away ? websocket::close_code::going_away : websocket::close_code::normal;
-    if (!self->writing_) self->do_write();
+    self->close_with(going_away ? websocket::close_code::going_away : websocket::close_code::normal);
   });
 }
 
-void WsSession::queue(std::string frame, std::shared_ptr<const void> until_written) {
-  if (finished_) return;
+void WsSession::queue(std::string_view frame, std::shared_ptr<const void> until_written) {
+  if (finished_ || closing_) return;
+  GatheredSocket& out = ws_.next_layer();
   std::size_t max_bytes =
       std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));
-  if (outbox_.size() >= kMaxQueuedFrames || outbox_bytes_ + frame.size() > max_bytes) {
+  if (frames_gathered_ + frames_in_flight_ >= kMaxQueuedFrames ||
+      out.gathered_bytes() + out.in_flight_bytes() + frame.size() > max_bytes) {
     json_log::limited("slow_reader_closed", {{"conn", std::to_string(conn_)}, {"subject", subject_}});
     finish();
     return;
   }
-  outbox_bytes_ += frame.size();
-  outbox_.push_back({std::move(frame), std::move(until_written)});
-  if (!writing_) do_write();
+  beast::error_code ec;
+  ws_.write(net::buffer(frame), ec);  // framed and gathered; the gathering calls flush_soon
+  if (ec) return;                     // the stream has closed or failed: its read finishes the socket
+  ++frames_gathered_;
+  out.hold(std::move(until_written));
 }
 
-void WsSession::do_write() {
-  if (finished_) return;
-  if (outbox_.empty()) {
-    if (close_when_sent_) {
-      writing_ = true;
+void WsSession::flush_soon() {
+  if (flush_posted_ || writing_ || finished_) return;  // a write in flight flushes when it is done
+  flush_posted_ = true;
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+void WsSession::flush() {
+  if (finished_ || writing_) return;
+  GatheredSocket& out = ws_.next_layer();
+  if (out.gathered_bytes() == 0) {
+    if (close_when_sent_ && !closing_) {
+      closing_ = true;
       ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) { self->finish(); });
     }
     return;
   }
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(net::buffer(outbox_.front().frame), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  frames_in_flight_ = std::exchange(frames_gathered_, 0);
+  net::async_write(out.next_layer(), out.take(), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t) {
@@ -330,9 +347,9 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
-  outbox_bytes_ -= outbox_.front().frame.size();
-  outbox_.pop_front();
-  do_write();
+  ws_.next_layer().written();
+  frames_in_flight_ = 0;
+  flush();
 }
 
 void WsSession::arm_ping(std::chrono::steady_clock::duration after) {
@@ -358,7 +375,7 @@ void WsSession::on_ping_timer(beast::error_code ec) {
     return;
   }
   if (!awaiting_pong_ && now >= ping_sent_ + interval) {
-    queue(std::string(sio::kPing));
+    queue(sio::kPing);
     ping_sent_ = now;
     awaiting_pong_ = true;
   }
@@ -382,11 +399,10 @@ void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
   ping_timer_.cancel();
-  outbox_.clear();
-  outbox_bytes_ = 0;
+  ws_.next_layer().drop();
   beast::error_code ignored;
-  ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  ws_.next_layer().close(ignored);
+  ws_.next_layer().next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  ws_.next_layer().next_layer().close(ignored);
   if (!context_->stopping && !subject_.empty()) {  // never refused: a lost disconnect would keep the subject "connected"
     context_->core.pipeline().submit(Command{0, subject_, conn_, std::nullopt, cmd::Disconnect{}});
   }

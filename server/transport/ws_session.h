@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 #include "server/core/outbound.h"
 #include "server/core/resume_tokens.h"
 #include "server/server_context.h"
+#include "server/transport/gathered_socket.h"
 #include "server/transport/strand_socket.h"
 
 namespace cohort {
@@ -28,7 +28,9 @@ namespace websocket = beast::websocket;
 
 struct Relay;
 
-// Framing, pings, the rate limit and a bounded outbound queue, on the socket's strand. Commands
+// Framing, pings, the rate limit and a bounded outbound queue, on the socket's strand: what is
+// queued gathers (transport/gathered_socket.h) and leaves in one write per turn of the strand,
+// or as soon as the write before it is done. Commands
 // go to the pipeline; relays go from this socket's strand straight to the partners' sockets
 // (their strands), by the route the registry holds, never through the log or the dispatcher.
 class WsSession : public Outbound, public std::enable_shared_from_this<WsSession> {
@@ -66,8 +68,12 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   const CachedRoute* route_to(GameId game);
   void relay(const Relay& message);
   // `until_written` is let go of once the frame is written.
-  void queue(std::string frame, std::shared_ptr<const void> until_written = nullptr);
-  void do_write();
+  void queue(std::string_view frame, std::shared_ptr<const void> until_written = nullptr);
+  // A write of what has gathered, at the end of this turn of the strand (or when the write in
+  // flight is done).
+  void flush_soon();
+  // Writes what has gathered; with nothing gathered and a close asked for, starts the close.
+  void flush();
   void on_write(beast::error_code ec, std::size_t bytes);
   void arm_ping(std::chrono::steady_clock::duration after);
   void on_ping_timer(beast::error_code ec);
@@ -85,7 +91,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   };
   Window& this_second();
 
-  websocket::stream<StrandSocket> ws_;
+  websocket::stream<GatheredSocket> ws_;
   beast::flat_buffer buffer_;
   std::shared_ptr<ServerContext> context_;
   ConnId conn_;
@@ -95,14 +101,12 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   bool namespace_connected_ = false;
   bool violated_ = false;            // a framing violation was seen: nothing more is read
   std::size_t attachments_due_ = 0;  // binary frames announced by the last binary event header
-  struct Queued {
-    std::string frame;
-    std::shared_ptr<const void> until_written;
-  };
-  std::deque<Queued> outbox_;
-  std::size_t outbox_bytes_ = 0;
+  std::size_t frames_gathered_ = 0;   // queued, not yet written
+  std::size_t frames_in_flight_ = 0;  // in the write in flight
+  bool flush_posted_ = false;
   bool writing_ = false;
   bool close_when_sent_ = false;
+  bool closing_ = false;  // the close frame is written: nothing more is queued
   websocket::close_code close_code_ = websocket::close_code::normal;
   bool finished_ = false;
   net::steady_timer ping_timer_;
