@@ -54,6 +54,18 @@ Config load_config_file(const std::string& path) {
   return parse_config(text.str());
 }
 
+std::string admin_token_from_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string token;
+  if (!in || !std::getline(in, token)) throw ConfigError("--admin-token-file: cannot read " + path);
+  if (token.ends_with('\r')) token.pop_back();
+  if (token.size() < kMinAdminTokenLength) {
+    throw ConfigError("--admin-token-file: the token in " + path + " must be at least " +
+                      std::to_string(kMinAdminTokenLength) + " characters");
+  }
+  return token;
+}
+
 Config demo_config() {
   return parse_config(R"({
   "experiment_id": "cohort-demo",

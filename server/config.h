@@ -49,6 +49,10 @@ struct Config {
 // Parses and validates; throws ConfigError("<path>: <why>").
 Config parse_config(const std::string& json_text);
 Config load_config_file(const std::string& path);
+// The admin token kept in a file of its own (systemd's LoadCredential=, a secrets manager), so
+// that the config need not hold it: the file's first line, without its line ending. Throws
+// ConfigError naming the file when it cannot be read or the token is too short.
+std::string admin_token_from_file(const std::string& path);
 // The built-in demo (consent, one 2-seat game scene, end) with default server settings.
 Config demo_config();
 

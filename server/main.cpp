@@ -31,7 +31,7 @@ constexpr int kCannotStart = 1;
 constexpr int kCommitFailed = 3;
 
 struct Flags {
-  std::string config_path, db_path, address = "0.0.0.0";
+  std::string config_path, db_path, admin_token_file, address = "0.0.0.0";
   int port = -1;
   bool accept_config_change = false;
 };
@@ -44,6 +44,8 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
   app.add_option("--port", flags.port, "TCP port (default: the config's server.port, else 8080; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--address", flags.address, "address to listen on");
+  app.add_option("--admin-token-file", flags.admin_token_file,
+                 "read the admin token from this file's first line instead of the config (systemd's LoadCredential=)");
   app.add_flag("--accept-config-change", flags.accept_config_change,
                "start even when the config's scenes no longer fit the games, waiters or subjects the log holds: "
                "end, take out or move them (docs/server.md)");
@@ -63,6 +65,7 @@ std::optional<Config> load_config(const Flags& flags) {
   Config config;
   try {
     config = flags.config_path.empty() ? demo_config() : load_config_file(flags.config_path);
+    if (!flags.admin_token_file.empty()) config.server.admin_token = admin_token_from_file(flags.admin_token_file);
   } catch (const ConfigError& error) {
     std::fprintf(stderr, "cohort-server: %s\n", error.what());
     return std::nullopt;

@@ -55,7 +55,9 @@ AdminAccess::Verdict AdminAccess::login(std::optional<std::string_view> typed, c
   std::string id = random_hex(32);
   sessions_[token_hash(id)] = now + policy_.session_lifetime;
   Verdict verdict{Verdict::Kind::allowed};
-  verdict.set_cookie = std::string(kAdminCookie) + "=" + id + "; Path=/admin; Max-Age=" +
+  // No Path: the browser takes the login's own directory (/admin, or /e/<name>/admin behind a
+  // proxy that routes experiments by path), so that each experiment's session stays its own.
+  verdict.set_cookie = std::string(kAdminCookie) + "=" + id + "; Max-Age=" +
                        std::to_string(policy_.session_lifetime.count()) + "; HttpOnly; SameSite=Strict" +
                        (policy_.secure_cookie ? "; Secure" : "");
   return verdict;

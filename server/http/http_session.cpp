@@ -139,7 +139,7 @@ const HttpSession::Route* HttpSession::route_for(http::verb method, std::string_
       {http::verb::post, "/admin/login", anyone, &HttpSession::login},
       {http::verb::get, "/healthz", anyone, &HttpSession::health},
       {http::verb::get, "/metrics", anyone, &HttpSession::metrics},
-      {http::verb::get, "/admin", admin, &HttpSession::redirect_to_dashboard},
+      {http::verb::get, "/admin", anyone, &HttpSession::redirect_to_dashboard},
       {http::verb::get, "/admin/", admin, &HttpSession::dashboard_file},
       {http::verb::get, "/admin/app.js", admin, &HttpSession::dashboard_file},
       {http::verb::get, "/admin/style.css", admin, &HttpSession::dashboard_file},
@@ -289,7 +289,7 @@ void HttpSession::login(Request&& request) {
       return;
     case AdminAccess::Verdict::Kind::allowed:
       respond(http::status::see_other, "text/plain", "",
-              {{http::field::location, "/admin/"}, {http::field::set_cookie, verdict.set_cookie}});
+              {{http::field::location, "./"}, {http::field::set_cookie, verdict.set_cookie}});
       return;
   }
 }
@@ -307,8 +307,11 @@ void HttpSession::metrics(Request&&) {
   });
 }
 
+// Every location and link of the dashboard is relative: behind a proxy that routes experiments
+// by path (deploy/cohort-experiment.caddy), /admin is /e/<name>/admin to the browser, and the
+// server is not told the prefix. Anyone may follow this one: it leads to the sign-in page.
 void HttpSession::redirect_to_dashboard(Request&&) {
-  respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "/admin/"}});
+  respond(http::status::moved_permanently, "text/plain", "", {{http::field::location, "admin/"}});
 }
 
 void HttpSession::dashboard_file(Request&& request) {

@@ -39,6 +39,10 @@ def server_cases(tmp):
     deep = os.path.join(tmp, "deep.json")  # issue 15: RapidJSON's recursive parser crashed on this
     with open(deep, "w") as out:
         out.write("[" * 200000 + "]" * 200000)
+    missing_token_file = os.path.join(tmp, "no-such-token")
+    short_token_file = os.path.join(tmp, "short-token")
+    with open(short_token_file, "w") as out:
+        out.write("too-short\n")
     # --port 0 and --db in the scratch directory everywhere: were a refusal to fail, the server
     # would start on a free port and a scratch log, not on 8080 and ./cohort.db.
     where = ["--port", "0", "--db", log]
@@ -49,6 +53,10 @@ def server_cases(tmp):
          ["scenes[1].matchmaker.max_rtt", "unknown key"], [log]),
         ("config with an unknown key under server", ["--config", unknown_server_key, *where], CANNOT_RUN,
          ["server.durabilty", "unknown key"], [log]),
+        ("admin token file that does not exist", ["--admin-token-file", missing_token_file, *where], CANNOT_RUN,
+         ["--admin-token-file", missing_token_file], [log]),
+        ("admin token file with a short token", ["--admin-token-file", short_token_file, *where], CANNOT_RUN,
+         ["--admin-token-file", short_token_file, "at least 16"], [log]),
         ("config nested 200,000 levels deep", ["--config", deep, *where], CANNOT_RUN,
          ["config: nested deeper than 64 levels"], [log]),
     ]

@@ -25,7 +25,9 @@ export function experiment(scene = gameScene(), server = {}) {
 }
 
 export class Server {
-  constructor(config = experiment()) {
+  // `flags`: more cohort-server flags, after the config, log, address and port.
+  constructor(config = experiment(), flags = []) {
+    this.flags = flags;
     this.dir = mkdtempSync(join(tmpdir(), 'cohort-e2e-'));
     this.db = join(this.dir, 'log.db');
     this.configPath = join(this.dir, 'config.json');
@@ -36,7 +38,8 @@ export class Server {
   // Starts (or restarts, on the same log and port) and resolves once it listens.
   start() {
     return new Promise((resolveStart, reject) => {
-      const args = ['--config', this.configPath, '--db', this.db, '--address', '127.0.0.1', '--port', String(this.port)];
+      const args = ['--config', this.configPath, '--db', this.db, '--address', '127.0.0.1', '--port', String(this.port),
+        ...this.flags];
       this.process = spawn(SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.stderr = '';
       const timer = setTimeout(() => reject(new Error('server did not start: ' + this.stderr)), 10000);

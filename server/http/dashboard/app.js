@@ -84,7 +84,7 @@ function render(update) {
 // --- live feed -----------------------------------------------------------------------------
 let lastUpdate = 0;
 function connect() {
-  const events = new EventSource('/admin/events');
+  const events = new EventSource('events');
   events.onmessage = (message) => {
     lastUpdate = Date.now();
     $('live').textContent = 'live';
@@ -112,7 +112,7 @@ async function openTimeline(kind, id) {
   $('timeline-title').textContent = `${kind} ${id}`;
   $('timeline-command').textContent = `cohort-replay timeline LOG --${kind} ${id} --out ${kind}-${id}.svg`;
   $('timeline').innerHTML = '<p class="note">reading the log…</p>';
-  const response = await fetch(`/admin/timeline?${kind}=${encodeURIComponent(id)}`);
+  const response = await fetch(`timeline?${kind}=${encodeURIComponent(id)}`);
   if (response.ok) {
     $('timeline').innerHTML = await response.text();  // SVG built by the server, every text escaped
   } else {
