@@ -4,7 +4,7 @@
 // the admin token read from a file as systemd's LoadCredential= hands it over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:https';
@@ -14,7 +14,8 @@ import { io } from 'socket.io-client';
 import { chromium } from 'playwright-core';
 import { Server, TOKEN, gameScene, sleep } from './harness.mjs';
 
-const SNIPPET = resolve(import.meta.dirname, '../../deploy/cohort-experiment.caddy');
+const DEPLOY = resolve(import.meta.dirname, '../../deploy');
+const SNIPPET = join(DEPLOY, 'cohort-experiment.caddy');
 const FILE_TOKEN = 'token-from-a-credential-file-0123';
 
 function freePort() {
@@ -95,8 +96,8 @@ before(async () => {
 }
 import ${SNIPPET}
 localhost:${https} {
-	import cohort_experiment alpha ${servers.alpha.port}
-	import cohort_experiment beta ${servers.beta.port}
+	import cohort_experiment alpha 127.0.0.1:${servers.alpha.port}
+	import cohort_experiment beta 127.0.0.1:${servers.beta.port}
 }
 `);
   caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
@@ -125,6 +126,16 @@ after(async () => {
   }
   await Promise.all(Object.values(servers).map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('the example Caddyfile in deploy/ is one Caddy accepts', () => {
+  const example = readFileSync(join(DEPLOY, 'Caddyfile'), 'utf8').replace('/etc/caddy/cohort-experiment.caddy', SNIPPET);
+  writeFileSync(join(dir, 'Caddyfile.example'), example);
+  const adapted = spawnSync('caddy', ['adapt', '--config', join(dir, 'Caddyfile.example'), '--adapter', 'caddyfile'],
+    { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  assert.equal(adapted.status, 0, adapted.stderr);
+  const upstreams = [...adapted.stdout.matchAll(/"dial":"([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(upstreams.sort(), ['127.0.0.1:8081', '127.0.0.1:8082']);
 });
 
 test('each experiment answers on its own path, over wss with a certificate the client checks', async () => {
