@@ -54,9 +54,12 @@ Experiment parse_experiment(const std::string& json_text, const std::function<vo
 // server setting (the admin token least of all) can travel in one.
 Experiment parse_experiment(const std::string& json_text);
 
-// The canonical JSON of an experiment: every field, defaults included, in one fixed order,
-// without spaces between tokens. Two configs that differ only in layout, key order or spelled-out
-// defaults give the same text; parse_experiment reads it back to an equal Experiment.
+// The canonical JSON of an experiment: in one fixed order, without spaces between tokens, every
+// field with its defaults written out, except two keys added later that are written only when set:
+// `resume` when it is not "token", `client` objects when the config has them (so a log recorded
+// before they existed re-decides to the same bytes). Two configs that differ only in layout, key
+// order or spelled-out defaults give the same text; parse_experiment reads it back to an equal
+// Experiment.
 std::string experiment_json(const Experiment& experiment);
 
 }  // namespace cohort

@@ -69,9 +69,9 @@ async function metric(s, line) {
 
 async function lastSeq(s) { return JSON.parse((await s.get('/healthz')).body).last_seq; }
 
-// Two pages through the start scene into the game scene and matched; resolves once both have
-// start_game. The sequence of each is checked on the way.
-async function matchedPair(s, a = 'mug-a', b = 'mug-b') {
+// Two pages through the start scene into the game scene, the first waiting; resolves when the
+// second has sent its join_game, with the moment it did (performance.now()).
+async function joinedPair(s, a, b) {
   const pages = [await mugPage(s, a), await mugPage(s, b)];
   for (const page of pages) {
     const mark = page.events.length;
@@ -80,7 +80,14 @@ async function matchedPair(s, a = 'mug-a', b = 'mug-b') {
   }
   pages[0].emit('join_game', { session_id: 'mug-session' });
   await pages[0].waitFor('waiting_room');
+  const joinedAt = performance.now();
   pages[1].emit('join_game', { session_id: 'mug-session' });
+  return [...pages, joinedAt];
+}
+
+// Two pages matched; resolves once both have start_game.
+async function matchedPair(s, a = 'mug-a', b = 'mug-b') {
+  const pages = (await joinedPair(s, a, b)).slice(0, 2);
   const started = [];
   for (const page of pages) started.push(await page.waitFor('start_game', () => true, 8000));
   return [...pages, started[0].game_id];
@@ -306,4 +313,177 @@ test('after kill -9, the state relays find the game again (the routing is rebuil
   assert.deepEqual(await b2.waitFor('p2p_state_request'), request);
   for (const page of back) assert.equal(page.names().includes('error'), false, JSON.stringify(page.events));
   a2.close(); b2.close();
+});
+
+test('validation during the countdown: reports sent on pyodide_game_ready count, start_game comes when the countdown ends', async () => {
+  const countdownMs = 1000;
+  const s = await server(mugConfig({ countdown_ms: countdownMs, p2p_validation: true, validation_timeout_ms: 15000 }));
+  const [a, b, joinedAt] = await joinedPair(s, 'val-a', 'val-b');
+  for (const [page, playerId] of [[a, 0], [b, 1]]) {
+    const assigned = await page.waitFor('pyodide_player_assigned');
+    assert.equal(assigned.player_id, playerId);
+    await page.waitFor('pyodide_game_ready');
+    // Sent at once: the countdown (1 s) is still running.
+    page.emit('p2p_validation_success', { game_id: assigned.game_id, player_id: playerId });
+  }
+  const startedAt = [];
+  for (const page of [a, b]) {
+    const complete = await page.waitFor('p2p_validation_complete');
+    assert.equal(typeof complete, 'object');
+    const start = await page.waitFor('start_game', () => true, 5000);
+    startedAt.push(performance.now());
+    assert.deepEqual(start.scene_metadata, sceneContent(1));
+    const order = page.names().filter((n) => n.startsWith('p2p_validation') || ['match_found_countdown', 'pyodide_game_ready', 'start_game'].includes(n));
+    assert.deepEqual(order, ['match_found_countdown', 'pyodide_game_ready', 'p2p_validation_complete', 'start_game'],
+      'validated once, no repool, and the start after the validation');
+    assert.equal(page.names().includes('error'), false, JSON.stringify(page.events));
+  }
+  // The countdown began when the second join arrived, after joinedAt: the game cannot start sooner.
+  for (const t of startedAt) assert.ok(t - joinedAt >= countdownMs - 5, `start_game ${t - joinedAt} ms after the match`);
+  const state = await s.state();
+  const game = state.subjects['val-a'].game_id;
+  assert.equal(state.games[game].status, 'playing');
+  a.close(); b.close();
+});
+
+test('normal end: multiplayer_game_complete from both, no end_game, metrics and advance_scene go on', async () => {
+  const s = await server(mugConfig({ countdown_ms: 0 }));
+  const [a, b, game] = await matchedPair(s, 'end-a', 'end-b');
+  // pmg.js, at the last episode: each page reports, exports its metrics, then moves on itself.
+  for (const [page, playerId] of [[a, 0], [b, 1]]) {
+    page.emit('multiplayer_game_complete', { game_id: game, episode_num: 1, max_episodes: 1 });
+    const metrics = { gameId: String(game), playerId, sessionStatus: { isPartial: false, terminationReason: null } };
+    assert.deepEqual(await page.call('emit_multiplayer_metrics', { scene_id: 'cramped_room', metrics }), { status: 'ok' });
+  }
+  // An end_game, had one been sent, would be ahead of each page's pong on its socket.
+  for (const page of [a, b]) {
+    const mark = page.events.length;
+    page.emit('ping', { ping_ms: 10, document_in_focus: true });
+    await after_(page, mark, 'pong');
+    assert.equal(page.names().includes('end_game'), false, `${page.name}: ${page.names()}`);
+    assert.equal(page.names().includes('p2p_game_ended'), false);
+    assert.equal(page.names().includes('error'), false, JSON.stringify(page.events));
+  }
+  const state = await s.state();
+  assert.equal(state.subjects['end-a'].state, 'idle');
+  assert.equal(state.subjects['end-b'].state, 'idle');
+  for (const page of [a, b]) {
+    const mark = page.events.length;
+    page.emit('advance_scene', { session_id: 'mug-session' });
+    assert.deepEqual(await after_(page, mark, 'activate_scene'), sceneContent(2));
+    assert.deepEqual(page.names().slice(mark, mark + 2), ['terminate_scene', 'activate_scene']);
+    assert.deepEqual(page.events[mark].payload, sceneContent(1));
+  }
+  const sessions = (await s.get('/admin/export/sessions?format=jsonl')).body.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(sessions.map((r) => r.termination_reason), ['normal', 'normal']);
+  a.close(); b.close();
+});
+
+test('p2p_reconnection_timeout: after a P2P loss the game ends reconnection_timeout, both told p2p_game_ended then end_game', async () => {
+  const s = await server(mugConfig({ countdown_ms: 0, reconnection_timeout_ms: 20000 }));
+  const [a, b, game] = await matchedPair(s, 'rt-a', 'rt-b');
+  // b (player 1) loses its data channel to a: its WebRTC manager reports, then its own timer runs out.
+  b.emit('p2p_connection_lost', { game_id: game, player_id: 1, frame_number: 120, timestamp: Date.now() });
+  for (const page of [a, b]) {
+    const pause = await page.waitFor('p2p_pause');
+    assert.equal(pause.game_id, game);
+    assert.equal(typeof pause.pause_frame, 'number');
+  }
+  b.emit('p2p_reconnection_timeout', { game_id: game, player_id: 1, pause_duration_ms: 5000 });
+  for (const page of [a, b]) {
+    const ended = await page.waitFor('p2p_game_ended');
+    assert.deepEqual(ended, { game_id: game, reason: 'reconnection_timeout', disconnected_player_id: 0 });
+    const end = await page.waitFor('end_game');
+    assert.ok(page.names().indexOf('p2p_game_ended') < page.names().indexOf('end_game'));
+    assert.equal(end.game_id, game);
+  }
+  // Each page answers end_game with leave_game, then its partial metrics; a's own timer fires late.
+  a.emit('p2p_reconnection_timeout', { game_id: game, player_id: 0, pause_duration_ms: 5100 });
+  for (const [page, playerId] of [[a, 0], [b, 1]]) {
+    page.emit('leave_game', { session_id: 'mug-session' });
+    const metrics = { gameId: String(game), playerId, sessionStatus: { isPartial: true, terminationReason: 'partner_disconnected' } };
+    assert.deepEqual(await page.call('emit_multiplayer_metrics', { scene_id: 'cramped_room', metrics }), { status: 'ok' });
+    assert.equal(page.names().includes('error'), false, JSON.stringify(page.events));
+    assert.equal(page.names().filter((n) => n === 'end_game').length, 1);
+  }
+  const state = await s.state();
+  assert.equal(state.subjects['rt-a'].state, 'idle');
+  const sessions = (await s.get('/admin/export/sessions?format=jsonl')).body.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(sessions.map((r) => r.termination_reason), ['reconnection_timeout', 'reconnection_timeout']);
+  a.close(); b.close();
+});
+
+function closedByServer(page) {
+  return new Promise((r) => (page.socket.connected ? page.socket.once('disconnect', r) : r()));
+}
+
+test('resume "subject_id": a refresh racing the old socket takes over the game, the old socket gets session_replaced', async () => {
+  const config = mugConfig({ countdown_ms: 0 });
+  config.resume = 'subject_id';
+  const s = await server(config);
+  const [a, b, game] = await matchedPair(s, 'race-a', 'race-b');
+  // The refreshed page connects and registers while the old page's socket is still open.
+  assert.equal(a.socket.connected, true);
+  const refreshed = await new Client(s.url, 'race-a-2').connected();
+  refreshed.emit('register_subject', { subject_id: 'race-a', mugGlobals: {} });
+  assert.ok((await a.waitFor('session_replaced')).message !== undefined);
+  await closedByServer(a);
+  const start = await refreshed.waitFor('start_game');
+  assert.equal(start.game_id, game);
+  assert.deepEqual(start.scene_metadata, sceneContent(1));
+  assert.equal((await refreshed.waitFor('session_restored')).game_id, game);
+  assert.equal((await refreshed.waitFor('pyodide_player_assigned')).player_id, 0);
+  assert.deepEqual(refreshed.names().slice(0, 3), ['registered', 'experiment_config', 'activate_scene']);
+  assert.deepEqual(await refreshed.waitFor('activate_scene'), sceneContent(1));
+  assert.equal(refreshed.names().includes('duplicate_session'), false);
+  assert.equal(refreshed.names().includes('error'), false, JSON.stringify(refreshed.events));
+  // The game went on: the partner saw no pause, and the new page plays in it.
+  refreshed.emit('pyodide_player_action', { game_id: game, player_id: 0, action: 2, frame_number: 7, timestamp: Date.now(), sync_epoch: 0 });
+  assert.deepEqual(await b.waitFor('pyodide_other_player_action'), { player_id: 0, action: 2, frame_number: 7 });
+  assert.equal(b.names().includes('p2p_pause'), false);
+  const state = await s.state();
+  assert.equal(state.subjects['race-a'].state, 'in_game');
+  // The old socket's close came after the takeover: it paused nothing.
+  assert.equal(state.games[game].status, 'playing');
+  refreshed.close(); b.close();
+});
+
+test('resume "subject_id": a refresh after the old socket closed resumes the paused game', async () => {
+  const config = mugConfig({ countdown_ms: 0, reconnection_timeout_ms: 20000 });
+  config.resume = 'subject_id';
+  const s = await server(config);
+  const [a, b, game] = await matchedPair(s, 'ref-a', 'ref-b');
+  a.close();
+  assert.equal((await b.waitFor('p2p_pause')).game_id, game);
+  const refreshed = await new Client(s.url, 'ref-a-2').connected();
+  refreshed.emit('register_subject', { subject_id: 'ref-a', mugGlobals: {} });
+  assert.equal((await refreshed.waitFor('session_restored')).game_id, game);
+  assert.deepEqual((await refreshed.waitFor('pyodide_game_ready')).scene_metadata, sceneContent(1));
+  for (const page of [refreshed, b]) assert.equal((await page.waitFor('p2p_resume')).game_id, game);
+  assert.equal(refreshed.names().includes('duplicate_session'), false);
+  assert.equal(refreshed.names().includes('error'), false, JSON.stringify(refreshed.events));
+  refreshed.close(); b.close();
+});
+
+test('resume "token" (the default): mug\'s tokenless refresh mid-game is a duplicate_session, and the old page plays on', async () => {
+  const s = await server(mugConfig({ countdown_ms: 0, reconnection_timeout_ms: 20000 }));
+  const [a, b, game] = await matchedPair(s, 'tok-a', 'tok-b');
+  const refreshed = await new Client(s.url, 'tok-a-2').connected();
+  refreshed.emit('register_subject', { subject_id: 'tok-a', mugGlobals: {} });
+  assert.ok((await refreshed.waitFor('duplicate_session')).message);
+  assert.equal(refreshed.names().includes('registered'), false);
+  a.emit('pyodide_player_action', { game_id: game, player_id: 0, action: 1, frame_number: 3, timestamp: Date.now(), sync_epoch: 0 });
+  assert.deepEqual(await b.waitFor('pyodide_other_player_action'), { player_id: 0, action: 1, frame_number: 3 });
+  assert.equal(a.names().includes('session_replaced'), false);
+  // Once the old socket is gone, the game awaits the subject: still only its token resumes it.
+  a.close();
+  await b.waitFor('p2p_pause');
+  const again = await new Client(s.url, 'tok-a-3').connected();
+  again.emit('register_subject', { subject_id: 'tok-a', mugGlobals: {} });
+  assert.ok((await again.waitFor('duplicate_session')).message);
+  const token = (await a.waitFor('registered')).resume_token;
+  const withToken = await new Client(s.url, 'tok-a-4').connected();
+  withToken.emit('register_subject', { subject_id: 'tok-a', resume_token: token });
+  assert.equal((await withToken.waitFor('session_restored')).game_id, game);
+  refreshed.close(); again.close(); withToken.close(); b.close();
 });
