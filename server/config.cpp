@@ -1,5 +1,6 @@
 #include "server/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -33,6 +34,13 @@ ServerSettings read_server(ConfigObject& r) {
   s.restart_grace_ms = static_cast<int>(r.integer("restart_grace_ms", s.restart_grace_ms, 0, 86400000));
   s.trusted_proxies = r.strings("trusted_proxies");
   s.allowed_origins = r.strings("allowed_origins");
+  s.static_dir = r.string("static_dir", "");
+  if (!s.static_dir.empty()) {
+    std::error_code ec;
+    auto dir = std::filesystem::canonical(s.static_dir, ec);
+    if (ec || !std::filesystem::is_directory(dir, ec)) ConfigObject::fail("server.static_dir", "is not a directory: " + s.static_dir);
+    s.static_dir = dir.string();
+  }
   r.finish();
   return s;
 }

@@ -35,6 +35,8 @@ struct ServerSettings {
   int restart_grace_ms = 15000;        // after a restart, how long the subjects of the last run may take to come back
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
   std::vector<std::string> allowed_origins;  // browser Origins that may open a socket; [] = the server's own
+  // The study's page and its files (docs/mug.md): "" = none; else a directory, made absolute at start.
+  std::string static_dir;
 };
 
 struct Config {

@@ -10,6 +10,7 @@
 #include "server/http/admin_auth.h"
 #include "server/http/dashboard_assets.h"
 #include "server/http/sse_stream.h"
+#include "server/http/static_files.h"
 #include "server/http/url_text.h"
 #include "server/json_log.h"
 #include "server/transport/client_address.h"
@@ -187,7 +188,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
 
 // What the route table does not name is refused in this order: a method other than GET (405),
 // then an /admin path without admission (401 or 429, so that an unknown admin path tells a
-// stranger nothing), then 404.
+// stranger nothing), then 404; with server.static_dir, a GET outside /admin goes to the
+// directory instead of the 404.
 void HttpSession::handle(Request&& request) {
   keep_alive_ = request.keep_alive();
   std::string target(request.target());
@@ -199,6 +201,10 @@ void HttpSession::handle(Request&& request) {
   }
   bool admin_only = route ? route->access == Route::Access::admin : is_admin_path(path);
   if (admin_only && !admitted(request, path)) return;
+  if (!route && !admin_only && !context_->config.server.static_dir.empty()) {
+    serve_static_file(request);
+    return;
+  }
   if (!route) {
     respond(http::status::not_found, "application/json", error_body("not_found", "no such path"));
     return;
@@ -322,6 +328,17 @@ void HttpSession::dashboard_file(Request&& request) {
           {{http::field::cache_control, "no-cache"}});
 }
 
+// server.static_dir: the study's page for /<subject_id>, or a file. Read here, on the connection's
+// thread: a page and its scripts are small and, once read, in the page cache.
+void HttpSession::serve_static_file(const Request& request) {
+  StaticAnswer answer = serve_static(context_->config.server.static_dir, request.target());
+  prepare_response(static_cast<http::status>(answer.status), std::move(answer.content_type), std::move(answer.body),
+                   {{http::field::cache_control, "no-cache"}});
+  // A file is what its extension says, never what a browser might sniff in it.
+  response_->set("X-Content-Type-Options", "nosniff");
+  write_response();
+}
+
 // The dashboard's live feed: the connection becomes a server-sent-events stream.
 void HttpSession::dashboard_events(Request&&) {
   auto stream = std::make_shared<SseStream>(tcp::socket(stream_.release_socket()));
@@ -386,6 +403,12 @@ void HttpSession::answer_from_engine(EngineRead read) {
 
 void HttpSession::respond(http::status status, std::string content_type, std::string body,
                           std::initializer_list<std::pair<http::field, std::string>> headers) {
+  prepare_response(status, std::move(content_type), std::move(body), headers);
+  write_response();
+}
+
+void HttpSession::prepare_response(http::status status, std::string content_type, std::string body,
+                                   std::initializer_list<std::pair<http::field, std::string>> headers) {
   response_ = std::make_shared<http::response<http::string_body>>(status, 11);
   response_->set(http::field::server, "cohort");
   response_->set(http::field::content_type, content_type);
@@ -393,6 +416,9 @@ void HttpSession::respond(http::status status, std::string content_type, std::st
   response_->keep_alive(keep_alive_);
   response_->body() = std::move(body);
   response_->prepare_payload();
+}
+
+void HttpSession::write_response() {
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), response_->keep_alive()));
 }

@@ -55,6 +55,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void state(Request&& request);
   void audit(Request&& request);
   void export_sessions(Request&& request);
+  // Not in the route table: what it does not name, outside /admin, when server.static_dir is set.
+  void serve_static_file(const Request& request);
 
   // open_socket's second step: origin and room checked, the socket goes to a WsSession.
   void upgrade(Request&& request);
@@ -63,6 +65,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void answer_from_engine(EngineRead read);
   void respond(http::status status, std::string content_type, std::string body,
                std::initializer_list<std::pair<http::field, std::string>> headers = {});
+  // respond's two steps, for an answer with a header that has no http::field.
+  void prepare_response(http::status status, std::string content_type, std::string body,
+                        std::initializer_list<std::pair<http::field, std::string>> headers = {});
+  void write_response();
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   // A read or write failed: reported, unless the peer merely closed the connection.
   void fail(beast::error_code ec, std::string_view what);
