@@ -29,6 +29,28 @@ std::string text_of(const Value& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// An engine's args parsed in a buffer of their own. They are small; a Document's first chunk
+// (64 KiB) was a malloc per notification, and its free a consolidation of glibc's heap: about
+// 2% of the server's CPU through a match-heavy run (docs/benchmarks.md, issue 20).
+class SmallDocument {
+ public:
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                              rapidjson::MemoryPoolAllocator<>>;
+  explicit SmallDocument(const std::string& text) : pool_(buffer_, sizeof buffer_), doc_(&pool_, kStack, &pool_) {
+    doc_.Parse<rapidjson::kParseIterativeFlag>(text.c_str(), text.size());
+    if (doc_.HasParseError() || !doc_.IsObject()) doc_.SetObject();
+  }
+  SmallDocument(const SmallDocument&) = delete;
+  SmallDocument& operator=(const SmallDocument&) = delete;
+  const Value& value() const { return doc_; }
+
+ private:
+  static constexpr std::size_t kStack = 512;
+  char buffer_[4096];
+  rapidjson::MemoryPoolAllocator<> pool_;
+  Document doc_;
+};
+
 // `base`'s members, then those of `extra` that `base` does not have: what the engine said wins.
 std::string merged(const std::string& base, const std::string& extra) {
   if (extra.empty() || extra == "{}") return base;
@@ -59,6 +81,39 @@ std::string with_member(const std::string& object, std::string_view key, const s
   out += key;
   out += "\":";
   out += value_json;
+  out += '}';
+  return out;
+}
+
+// `object`'s members, each as the text it adds to an object: `"key":value`.
+std::vector<ClientContent::Member> members_of(const std::string& object) {
+  rapidjson::Document doc = parse(object);
+  std::vector<ClientContent::Member> members;
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    rapidjson::StringBuffer buffer;
+    Writer writer(buffer);
+    writer.StartObject();
+    writer.Key(it->name.GetString(), it->name.GetStringLength());
+    it->value.Accept(writer);
+    writer.EndObject();
+    std::string text(buffer.GetString() + 1, buffer.GetSize() - 2);  // without the braces
+    members.push_back({std::string(it->name.GetString(), it->name.GetStringLength()), std::move(text)});
+  }
+  return members;
+}
+
+// As `merged`, with `extra` taken apart once beforehand, and `base` kept as the engine wrote it.
+std::string merged(const std::string& base, const std::vector<ClientContent::Member>& extra) {
+  if (extra.empty()) return base;
+  SmallDocument b(base);
+  std::string out = b.value().MemberCount() > 0 && base.size() >= 2 && base.back() == '}'
+                        ? base.substr(0, base.size() - 1)
+                        : std::string("{");
+  for (const auto& member : extra) {
+    if (b.value().HasMember(member.key.c_str())) continue;
+    if (out.size() > 1) out += ',';
+    out += member.text;
+  }
   out += '}';
   return out;
 }
@@ -98,6 +153,7 @@ void ClientContent::set_experiment(const Experiment& experiment) {
     own.str("scene_id", scene.scene_id).num("scene_index", static_cast<std::int64_t>(i)).str("type", scene.is_game ? "game" : "static");
     SceneContent content;
     content.object = merged(own.text(), scene.client);
+    content.object_members = members_of(content.object);
     // mug's waiting_room carries two of the scene's attributes; a scene's content has them
     // when the researcher copied its scene_metadata.
     rapidjson::Document client = parse(scene.client.empty() ? "{}" : scene.client);
@@ -107,7 +163,7 @@ void ClientContent::set_experiment(const Experiment& experiment) {
       auto it = client.FindMember(key);
       if (it != client.MemberEnd()) waiting.raw(key, text_of(it->value));
     }
-    content.waiting_extras = waiting.text();
+    content.waiting_members = members_of(waiting.text());
     scene_index_[scene.scene_id] = static_cast<int>(i);
     scenes_.push_back(std::move(content));
   }
@@ -117,6 +173,7 @@ void ClientContent::set_experiment(const Experiment& experiment) {
   pong.num("max_latency", int_member(client, "max_latency").value_or(kDefaultMaxLatency))
       .num("min_ping_measurements", int_member(client, "min_ping_measurements").value_or(kDefaultMinPingMeasurements));
   pong_ = pong.text();
+  pong_members_ = members_of(pong_);
   auto turn = client.FindMember("turn_config");
   turn_config_ = turn != client.MemberEnd() && turn->value.IsObject() ? text_of(turn->value) : "null";
 }
@@ -159,14 +216,16 @@ std::string ClientContent::scene_object(int index) const {
 }
 
 std::string ClientContent::args(const std::string& event, const std::string& engine_args) const {
-  if (event == "pong") return engine_args == "{}" ? pong_ : merged(engine_args, pong_);
+  if (event == "pong") return engine_args == "{}" ? pong_ : merged(engine_args, pong_members_);
   if (event == "activate_scene") {
-    rapidjson::Document args = parse(engine_args);
-    auto index = int_member(args, "scene_index");
-    return index ? merged(engine_args, scene_object(static_cast<int>(*index))) : engine_args;
+    SmallDocument args(engine_args);
+    auto index = int_member(args.value(), "scene_index");
+    if (!index || *index < 0 || *index >= static_cast<std::int64_t>(scenes_.size())) return engine_args;
+    return merged(engine_args, scenes_[static_cast<std::size_t>(*index)].object_members);
   }
   if (event == "start_game" || event == "pyodide_game_ready") {
-    rapidjson::Document args = parse(engine_args);
+    SmallDocument parsed(engine_args);
+    const Value& args = parsed.value();
     if (args.HasMember("scene_metadata")) return engine_args;
     auto game = int_member(args, "game_id");
     int scene = game ? scene_of_game(*game) : -1;
@@ -179,14 +238,15 @@ std::string ClientContent::args(const std::string& event, const std::string& eng
     return out;
   }
   if (event == "waiting_room") {
-    rapidjson::Document args = parse(engine_args);
-    auto id = string_member(args, "scene_id");
+    SmallDocument args(engine_args);
+    auto id = string_member(args.value(), "scene_id");
     int scene = id ? scene_by_id(*id) : -1;
     if (scene < 0) return engine_args;
-    return merged(engine_args, scenes_[static_cast<std::size_t>(scene)].waiting_extras);
+    return merged(engine_args, scenes_[static_cast<std::size_t>(scene)].waiting_members);
   }
   if (event == "match_found_countdown") {
-    rapidjson::Document args = parse(engine_args);
+    SmallDocument parsed(engine_args);
+    const Value& args = parsed.value();
     if (args.HasMember("countdown_seconds")) return engine_args;
     std::int64_t ms = int_member(args, "countdown_ms").value_or(0);
     // Whole seconds, rounded up: mug's client counts down by one a second to "Starting now!".

@@ -66,10 +66,19 @@ class ClientContent {
   // scene_index and type), "{}"-shaped JSON text; "" for an index out of range.
   std::string scene_object(int index) const;
 
+  // One member of a JSON object: its key, and the text it adds to an object (`"key":value`).
+  struct Member {
+    std::string key;
+    std::string text;
+  };
+
  private:
+  // Each kept taken apart into members too: what they add to a notification is then copied,
+  // not parsed and written again for every recipient.
   struct SceneContent {
-    std::string object;           // client members + scene_id, scene_index, type
-    std::string waiting_extras;   // what waiting_room adds: ms_remaining, mug's waitroom texts
+    std::string object;                   // client members + scene_id, scene_index, type
+    std::vector<Member> object_members;   // the same, member by member
+    std::vector<Member> waiting_members;  // what waiting_room adds: ms_remaining, mug's waitroom texts
   };
   void set_experiment(const Experiment& experiment);
   int scene_of_game(GameId game) const;
@@ -79,6 +88,7 @@ class ClientContent {
   std::unordered_map<std::string, int> scene_index_;
   std::string experiment_config_ = "{}";
   std::string pong_;
+  std::vector<Member> pong_members_;
   std::string turn_config_ = "null";
   std::unordered_map<GameId, int> game_scene_;
   std::unordered_map<std::string, int> subject_scene_;
