@@ -6,11 +6,10 @@
 #include <string>
 
 #include "projections/analytics.h"
+#include "projections/export_table.h"
 #include "projections/session_map.h"
 
 namespace cohort {
-
-enum class ExportFormat { csv, jsonl };
 
 // A row names its scene as the experiment in force at its match did (SessionRow::scene_id).
 std::string sessions_export(const Analytics& analytics, ExportFormat format);

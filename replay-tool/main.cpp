@@ -1,5 +1,6 @@
 // cohort-replay: the offline tool over a Cohort log (PROTOCOL.md section 6). It opens logs
-// read-only: it works on a copy or on the live file while the server runs.
+// read-only: it works on a copy or on the live file while the server runs (`backup` writes only
+// its copy).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +19,8 @@
 #include "replay-tool/rerun.h"
 #include "replay-tool/scan_progress.h"
 #include "replay-tool/state_table.h"
+#include "replay-tool/study_exports.h"
+#include "store/log_backup.h"
 #include "store/store_error.h"
 
 using namespace cohort;
@@ -119,16 +122,31 @@ int run_rerun(const std::string& log) {
   return 0;
 }
 
-int run_export(const std::string& log, const std::string& format, const std::string& out_path) {
+// One of --sessions, --subjects, --metrics: CLI11 makes sure of it.
+int run_export(const std::string& log, const std::string& what, const std::string& format, const std::string& out_path) {
   OpenedLog opened = open_log(log);
   ScanProgress progress(*opened.reader);
-  Projector projector(opened.experiment);
-  projector.auditing = false;
-  projector.mapping = false;
-  rebuild(*opened.reader, projector);
+  ExportFormat as = format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv;
+  std::string text;
+  if (what == "subjects") {
+    text = subjects_export(opened, as);
+  } else if (what == "metrics") {
+    text = metrics_export(opened, as);
+  } else {
+    Projector projector(opened.experiment);
+    projector.auditing = false;
+    projector.mapping = false;
+    rebuild(*opened.reader, projector);
+    text = sessions_export(projector.analytics, as);
+  }
   progress.finish();
-  return write_output(sessions_export(projector.analytics, format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv),
-                      out_path);
+  return write_output(text, out_path);
+}
+
+int run_backup(const std::string& log, const std::string& out, bool replace) {
+  BackupResult result = backup_log(log, out, replace);
+  std::printf("backed up: %lld records to %s\n", static_cast<long long>(result.records), out.c_str());
+  return 0;
 }
 
 int run_timeline(const std::string& log, const TraceTarget& target, const std::string& out_path) {
@@ -150,7 +168,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cohort-replay: replay, audit and export a Cohort log"};
   app.require_subcommand(1);
   std::string log, at, format = "csv", out;
-  bool json = false, sessions = false;
+  bool json = false, sessions = false, subjects = false, metrics = false, force = false;
 
   auto* verify = app.add_subcommand("verify", "gap-free positions, checksums, schema version; exit 1 if not sound");
   verify->add_option("LOG", log, "the log file")->required();
@@ -179,14 +197,24 @@ int main(int argc, char** argv) {
   auto* rerun_command = app.add_subcommand("rerun", "re-decide the journaled commands with this build; exit 1 at the first difference");
   rerun_command->add_option("LOG", log, "the log file")->required();
 
-  auto* export_command = app.add_subcommand("export", "one row per player per game");
+  auto* export_command = app.add_subcommand("export", "a table for analysis: sessions, subjects or metrics messages");
   export_command->add_option("LOG", log, "the log file")->required();
-  export_command->add_flag("--sessions", sessions, "the sessions export (PROTOCOL.md 6)")->required();
+  auto* by_sessions = export_command->add_flag("--sessions", sessions, "one row per player per game (PROTOCOL.md 6)");
+  auto* by_subjects = export_command->add_flag("--subjects", subjects, "one row per subject ever registered");
+  auto* by_metrics = export_command->add_flag("--metrics", metrics, "one row per metrics message, its keys flattened");
+  by_sessions->excludes(by_subjects)->excludes(by_metrics);
+  by_subjects->excludes(by_metrics);
   export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   export_command->add_option("--out", out, "write to this file instead of stdout");
 
   auto* timeline_command = add_target("timeline", "a game's or a subject's records drawn as an SVG timeline");
   timeline_command->add_option("--out", out, "write the SVG to this file instead of stdout");
+
+  auto* backup_command =
+      app.add_subcommand("backup", "a consistent copy of the log, even while a server writes it (docs/replay.md)");
+  backup_command->add_option("LOG", log, "the log file")->required();
+  backup_command->add_option("OUT", out, "the file to write")->required();
+  backup_command->add_flag("--force", force, "replace OUT if it exists");
 
   try {
     app.parse(argc, argv);
@@ -199,7 +227,14 @@ int main(int argc, char** argv) {
   try {
     if (*verify) return run_verify(log);
     if (*state) return run_state(log, at, json);
-    if (*export_command) return run_export(log, format, out);
+    if (*export_command) {
+      if (!sessions && !subjects && !metrics) {
+        std::fprintf(stderr, "cohort-replay: export needs --sessions, --subjects or --metrics\n");
+        return kCannotRun;
+      }
+      return run_export(log, subjects ? "subjects" : metrics ? "metrics" : "sessions", format, out);
+    }
+    if (*backup_command) return run_backup(log, out, force);
     if (*rerun_command) return run_rerun(log);
     if (*audit_command) return run_audit(log);
     if (*trace_command || *timeline_command) {

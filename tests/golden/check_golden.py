@@ -40,6 +40,8 @@ CASES = [
     ("trace-game-7.jsonl", "clean", ["trace", "--game", "7", "--json"], 0),
     ("sessions.csv", "clean", ["export", "--sessions"], 0),
     ("sessions.jsonl", "clean", ["export", "--sessions", "--format", "jsonl"], 0),
+    ("subjects.csv", "clean", ["export", "--subjects"], 0),
+    ("subjects.jsonl", "clean", ["export", "--subjects", "--format", "jsonl"], 0),
     ("audit.txt", "clean", ["audit"], 0),
     ("rerun.txt", "clean", ["rerun"], 0),
     ("timeline-game-3.svg", "clean", ["timeline", "--game", "3"], 0),
@@ -85,6 +87,7 @@ def main():
             else:
                 print(f"ok   {golden}")
         failures += check_export_columns(logs["clean"], args.replay)
+        failures += check_subjects_columns_documented(logs["clean"], args.replay)
         failures += check_csv_reads_plainly(logs["clean"], args.replay)
         failures += check_timelines_agree_with_export(logs["clean"], args.replay)
     return 1 if failures else 0
@@ -96,6 +99,19 @@ def documented_export_columns():
     start = text.index("### The sessions export")
     end = text.find("\n#", start + 1)
     return set(re.findall(r"`([a-z_]+)`", text[start:end if end != -1 else None]))
+
+
+def check_subjects_columns_documented(log, replay):
+    """The subjects export's columns are those docs/replay.md's table lists, in its order."""
+    text = REPLAY_DOC.read_text()
+    start = text.index("### The subjects export")
+    section = text[start:text.index("`outcome` is one of", start)]  # the columns' table, not the outcomes'
+    documented = re.findall(r"^\| `([a-z_]+)` \|", section, re.MULTILINE)
+    csv_text = subprocess.run([replay, "export", log, "--subjects"], capture_output=True, check=True).stdout.decode()
+    header = next(csv.reader(io.StringIO(csv_text, newline="")))
+    ok = header == documented
+    print(("ok  " if ok else "FAIL") + f" subjects export columns are docs/replay.md's: {header} vs {documented}")
+    return 0 if ok else 1
 
 
 def check_export_columns(log, replay):
