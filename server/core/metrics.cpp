@@ -27,7 +27,7 @@ Metrics::Metrics()
                         .Register(*registry_)
                         .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015,
                                                                          0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02,
-                                                                         0.05, 0.1})),
+                                                                         0.05, 0.1, 0.25, 0.5, 1})),
       connections_(BuildGauge().Name("cohort_connections").Help("Open Socket.IO connections").Register(*registry_).Add({})),
       relayed_(BuildCounter().Name("cohort_relayed_messages_total").Help("Messages relayed between the players of a game").Register(*registry_).Add({})),
       rejected_(BuildCounter().Name("cohort_commands_rejected_total").Help("Commands answered with an error").Register(*registry_).Add({})),
