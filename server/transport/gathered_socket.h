@@ -94,10 +94,10 @@ class GatheredSocket {
     in_flight_.clear();
     held_in_flight_.clear();
   }
-  // The socket is finished: nothing more goes out.
+  // The socket is finished: nothing more goes out. What a write has in flight stays untouched
+  // (the kernel may still be reading it, from another thread) until that write ends.
   void drop() {
     gathered_.clear();
-    in_flight_.clear();
     held_.clear();
     held_in_flight_.clear();
   }
