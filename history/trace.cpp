@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/vocabulary/json_text.h"
+#include "engine/vocabulary/payload_json.h"
 #include "engine/vocabulary/record_codec.h"
 #include "history/log_experiment.h"
 #include "store/checked_scan.h"
@@ -43,7 +44,7 @@ std::string trace_json(const RecordView& r) {
   if (!r.subject.empty()) line.str("subject", r.subject);
   if (r.game != kNoGame) line.num("game", r.game);
   if (r.causation) line.num("causation", r.causation);
-  line.str("payload", r.payload);
+  line.raw("payload", payload_json(r));
   return line.text();
 }
 

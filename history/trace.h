@@ -19,7 +19,7 @@ void trace(LogReader& reader, const TraceTarget& target, const std::function<voi
 
 // One readable line: seq, UTC time, kind, type, subject, game, payload.
 std::string trace_line(const RecordView& record);
-// One JSON object per record.
+// One JSON object per record; its payload an object (payload_json.h), its messages decoded.
 std::string trace_json(const RecordView& record);
 
 }  // namespace cohort

@@ -2,7 +2,9 @@
 // read-only: it works on a copy or on the live file while the server runs (`backup` writes only
 // its copy).
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/vocabulary/experiment_json.h"
@@ -29,6 +31,15 @@ namespace {
 
 // Exit codes beyond PROTOCOL.md's 0 and 1: 2 for a bad command line or a log that cannot be read.
 constexpr int kCannotRun = 2;
+
+// --out names a file that exists and --force was not given: refused before the log is read, so
+// an export never replaces a file by mistake. False once the error is printed.
+bool may_write(const std::string& out_path, bool force) {
+  std::error_code error;
+  if (out_path.empty() || force || !std::filesystem::exists(out_path, error)) return true;
+  std::fprintf(stderr, "cohort-replay: %s exists; --force overwrites it\n", out_path.c_str());
+  return false;
+}
 
 // Writes `text` to `out_path`, or to stdout when it is empty.
 int write_output(const std::string& text, const std::string& out_path) {
@@ -64,7 +75,14 @@ int run_state(const std::string& log, const std::string& at, bool json) {
   Seq to = opened.reader->last_seq();
   if (!at.empty()) {
     if (at.find_first_not_of("0123456789") == std::string::npos) {
-      to = std::min<Seq>(std::stoll(at), to);
+      // A seq past the end is refused: the state "after" a record that is not there does not exist.
+      Seq asked = at.size() > 18 ? INT64_MAX : std::stoll(at);
+      if (asked > to) {
+        std::fprintf(stderr, "cohort-replay: --at %s is past the end of %s: its last record is %lld\n", at.c_str(),
+                     log.c_str(), static_cast<long long>(to));
+        return kCannotRun;
+      }
+      to = asked;
     } else if (auto time = parse_utc_time(at)) {
       to = opened.reader->last_at_or_before(*time);
     } else {
@@ -82,15 +100,25 @@ int run_state(const std::string& log, const std::string& at, bool json) {
   return 0;
 }
 
+// "no subject fay in LOG": trace and timeline say so alike, with kCannotRun.
+int no_such_target(const TraceTarget& target, const std::string& log) {
+  std::string what = target.game != kNoGame ? "game " + std::to_string(target.game) : "subject " + target.subject;
+  std::fprintf(stderr, "cohort-replay: no %s in %s\n", what.c_str(), log.c_str());
+  return kCannotRun;
+}
+
 int run_trace(const std::string& log, const TraceTarget& target, bool json) {
   OpenedLog opened = open_log(log);
   ScanProgress progress(*opened.reader);
   // Printed once the whole log has been read: a damaged record further on prints nothing.
   std::string out;
+  bool found = false;
   trace(*opened.reader, target, [&](const RecordView& record) {
+    found = true;
     out += (json ? trace_json(record) : trace_line(record)) + "\n";
   });
   progress.finish();
+  if (!found) return no_such_target(target, log);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
@@ -154,11 +182,7 @@ int run_timeline(const std::string& log, const TraceTarget& target, const std::s
   ScanProgress progress(*opened.reader);
   auto timeline = collect_timeline(*opened.reader, *opened.experiment, target);
   progress.finish();
-  if (!timeline) {
-    std::string what = target.game != kNoGame ? "game " + std::to_string(target.game) : "subject " + target.subject;
-    std::fprintf(stderr, "cohort-replay: no %s in %s\n", what.c_str(), log.c_str());
-    return kCannotRun;
-  }
+  if (!timeline) return no_such_target(target, log);
   return write_output(timeline_svg(*timeline), out_path);
 }
 
@@ -205,10 +229,12 @@ int main(int argc, char** argv) {
   by_sessions->excludes(by_subjects)->excludes(by_metrics);
   by_subjects->excludes(by_metrics);
   export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
-  export_command->add_option("--out", out, "write to this file instead of stdout");
+  export_command->add_option("--out", out, "write to this file instead of stdout (not over an existing one)");
+  export_command->add_flag("--force", force, "let --out replace an existing file");
 
   auto* timeline_command = add_target("timeline", "a game's or a subject's records drawn as an SVG timeline");
-  timeline_command->add_option("--out", out, "write the SVG to this file instead of stdout");
+  timeline_command->add_option("--out", out, "write the SVG to this file instead of stdout (not over an existing one)");
+  timeline_command->add_flag("--force", force, "let --out replace an existing file");
 
   auto* backup_command =
       app.add_subcommand("backup", "a consistent copy of the log, even while a server writes it (docs/replay.md)");
@@ -224,6 +250,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cohort-replay: %s (see --help)\n", error.what());
     return kCannotRun;
   }
+  if ((*export_command || *timeline_command) && !may_write(out, force)) return kCannotRun;
   try {
     if (*verify) return run_verify(log);
     if (*state) return run_state(log, at, json);

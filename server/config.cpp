@@ -9,7 +9,7 @@ namespace {
 
 ServerSettings read_server(ConfigObject& r) {
   ServerSettings s;
-  s.port = static_cast<int>(r.integer("port", s.port, 1, 65535));
+  s.port = static_cast<int>(r.integer("port", s.port, 0, 65535));  // 0: a free port, as --port 0
   s.db = r.string("db", s.db);
   if (s.db.empty()) ConfigObject::fail("server.db", "must not be empty");
   s.durability = r.choice("durability", "full", {"full", "normal"}) == "full" ? Durability::full : Durability::normal;

@@ -14,7 +14,7 @@ namespace cohort {
 inline constexpr std::size_t kMinAdminTokenLength = 16;
 
 struct ServerSettings {
-  int port = 8080;
+  int port = 8080;                     // 0: the system picks a free one (the "started" line names it)
   std::string db = "cohort.db";
   Durability durability = Durability::full;
   std::string admin_token;             // "" = draw one at start-up and print it once; else >= 16 characters

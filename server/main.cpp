@@ -1,5 +1,6 @@
 // cohort-server: the live server (PROTOCOL.md sections 1-5). See docs/server.md.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,8 +8,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <sys/resource.h>
@@ -43,7 +46,9 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
   app.add_option("--db", flags.db_path, "the SQLite log (default: the config's server.db, else ./cohort.db)");
   app.add_option("--port", flags.port, "TCP port (default: the config's server.port, else 8080; 0 picks a free one)")
       ->check(CLI::Range(0, 65535));
-  app.add_option("--address", flags.address, "address to listen on");
+  app.add_option("--address", flags.address,
+                 "address to listen on: an IP address (0.0.0.0: every interface) or a host name, looked up once")
+      ->capture_default_str();
   app.add_option("--admin-token-file", flags.admin_token_file,
                  "read the admin token from this file's first line instead of the config (systemd's LoadCredential=)");
   app.add_flag("--accept-config-change", flags.accept_config_change,
@@ -74,6 +79,37 @@ std::optional<Config> load_config(const Flags& flags) {
   if (flags.port >= 0) config.server.port = flags.port;
   config.accept_config_change = flags.accept_config_change;
   return config;
+}
+
+// The address to listen on, as an IP address: a host name is looked up once (its first address);
+// nullopt once the error is printed.
+std::optional<std::string> resolve_listen_address(const std::string& address) {
+  boost::system::error_code error;
+  net::ip::make_address(address, error);
+  if (!error) return address;
+  net::io_context io;
+  net::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(address, "", error);
+  if (error || results.empty()) {
+    std::fprintf(stderr,
+                 "cohort-server: --address %s: not an IP address, and no host has that name; give an IP address "
+                 "(127.0.0.1, or 0.0.0.0 for every interface)\n",
+                 address.c_str());
+    return std::nullopt;
+  }
+  return results.begin()->endpoint().address().to_string();
+}
+
+// SQLite's own words for a log in a missing directory ("unable to open database file") name
+// neither; false once the error is printed.
+bool log_directory_exists(const std::string& db) {
+  std::filesystem::path directory = std::filesystem::path(db).parent_path();
+  if (directory.empty()) return true;
+  std::error_code error;
+  if (std::filesystem::is_directory(directory, error)) return true;
+  const char* why = std::filesystem::exists(directory, error) ? "is not a directory" : "does not exist";
+  std::fprintf(stderr, "cohort-server: cannot open the log %s: %s %s\n", db.c_str(), directory.c_str(), why);
+  return false;
 }
 
 // Reads the log and opens it for writing (ServerCore's constructor); nullptr once the error is
@@ -123,12 +159,19 @@ class GracefulStop {
 // The bound port; nullopt once the error is printed.
 std::optional<unsigned short> start_listening(const std::shared_ptr<ServerContext>& context, const std::string& address) {
   int port = context->config.server.port;
+  std::string why;
   try {
     return start_listener(context, address, static_cast<unsigned short>(port));
+  } catch (const boost::system::system_error& error) {
+    // The system's words alone: Boost's what() appends its source file and function.
+    why = error.code().message();
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    if (error.code() == boost::system::errc::permission_denied) why += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "cohort-server: cannot listen on %s:%d: %s\n", address.c_str(), port, error.what());
-    return std::nullopt;
+    why = error.what();
   }
+  std::fprintf(stderr, "cohort-server: cannot listen on %s:%d: %s\n", address.c_str(), port, why.c_str());
+  return std::nullopt;
 }
 
 // One descriptor per participant: a stock shell's 1024 would cap a study near a thousand.
@@ -180,6 +223,9 @@ int main(int argc, char** argv) {
   if (auto exit = parse_flags(argc, argv, flags)) return *exit;
   std::optional<Config> config = load_config(flags);
   if (!config) return kBadInvocation;
+  std::optional<std::string> address = resolve_listen_address(flags.address);
+  if (!address) return kBadInvocation;
+  if (!log_directory_exists(config->server.db)) return kCannotStart;
   bool draw_token = config->server.admin_token.empty();
   std::string token = draw_token ? random_hex(16) : config->server.admin_token;
 
@@ -194,9 +240,9 @@ int main(int argc, char** argv) {
   // Installed before the "started" line: a SIGTERM sent as soon as that line appears (a test,
   // a service manager) must stop the server cleanly, not kill it with the default action.
   GracefulStop stop(context);
-  std::optional<unsigned short> port = start_listening(context, flags.address);
+  std::optional<unsigned short> port = start_listening(context, *address);
   if (!port) return kCannotStart;
-  report_started(*context, flags.address, *port, raise_open_file_limit());
+  report_started(*context, *address, *port, raise_open_file_limit());
   if (draw_token) print_drawn_admin_token(token);
 
   run_io_threads(io);

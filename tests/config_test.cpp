@@ -92,7 +92,7 @@ TEST_CASE("bad configs are refused with the key's path") {
   CHECK(error_of(with_scene(R"("human_seats":2,"p2p_validation":"yes")")) ==
         "config: scenes[0].p2p_validation: must be true or false");
   CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"static","human_seats":2}]})") ==
-        "config: scenes[0].human_seats: unknown key");
+        "config: scenes[0].human_seats: not allowed in a static scene: it is a game scene's key (\"type\": \"game\")");
   CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"static"},{"scene_id":"a","type":"static"}]})") ==
         "config: scenes[1].scene_id: repeats 'a'");
   CHECK(error_of(R"({"experiment_id":"x","server":{"durability":"maybe"},"scenes":[{"scene_id":"a","type":"static"}]})") ==
@@ -120,4 +120,56 @@ TEST_CASE("a config nested deeper than 64 levels is refused before it is parsed"
   Config config = parse_config(with_scene(R"("human_seats":2,"messages":{"partner_excluded":")" +
                                           std::string(1000, '[') + R"(\"{{{"})"));
   CHECK(config.experiment.scenes[0].messages.partner_excluded == std::string(1000, '[') + "\"{{{");
+}
+
+namespace {
+
+std::string error_with_static_scene(const std::string& top_fields) {
+  return error_of(R"({"experiment_id":"x",)" + top_fields + R"(,"scenes":[{"scene_id":"a","type":"static"}]})");
+}
+
+}  // namespace
+
+TEST_CASE("a config error says what to do: the nearest key for a typo and where a misplaced key belongs") {
+  // A typo: the nearest key of the same object.
+  CHECK(error_of(with_scene(R"("human_seats":2,"waitroom_timeout":60000)")) ==
+        "config: scenes[0].waitroom_timeout: unknown key; did you mean waitroom_timeout_ms?");
+  CHECK(error_of(with_scene(R"("human_seat":2)")) ==
+        "config: scenes[0].human_seats: is required; did you mean it for scenes[0].human_seat?");
+  CHECK(error_of(R"({"experiment_ids":"x","scenes":[{"scene_id":"a","type":"static"}]})") ==
+        "config: experiment_id: is required; did you mean it for experiment_ids?");
+  CHECK(error_with_static_scene(R"("server":{"durabilty":"full"})") ==
+        "config: server.durabilty: unknown key; did you mean durability?");
+  CHECK(error_with_static_scene(R"("experiment":"y")") == "config: experiment: unknown key; did you mean experiment_id?");
+  // Nothing close: no guess.
+  CHECK(error_with_static_scene(R"("colour":1)") == "config: colour: unknown key");
+  // A key of another object: where it belongs.
+  CHECK(error_with_static_scene(R"("matchmaker":{"kind":"fifo"})") ==
+        "config: matchmaker: a per-scene key: put it in a game scene (an object of \"scenes\" with \"type\": \"game\")");
+  CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"static","matchmaker":{"kind":"fifo"}}]})") ==
+        "config: scenes[0].matchmaker: not allowed in a static scene: it is a game scene's key (\"type\": \"game\")");
+  CHECK(error_with_static_scene(R"("port":9000)") == "config: port: a server setting: put it in the \"server\" object");
+  CHECK(error_of(with_scene(R"("human_seats":2,"db":"x.db")")) ==
+        "config: scenes[0].db: a server setting: put it in the \"server\" object");
+  CHECK(error_with_static_scene(R"("server":{"experiment_id":"y"})") ==
+        "config: server.experiment_id: a top-level key: put it at the top of the config, beside \"scenes\"");
+  CHECK(error_of(with_scene(R"("human_seats":2,"max_rtt_ms":200)")) ==
+        "config: scenes[0].max_rtt_ms: a matchmaker key: put it in a game scene's \"matchmaker\" object");
+  CHECK(error_of(with_scene(R"("human_seats":2,"partner_excluded":"Bye.")")) ==
+        "config: scenes[0].partner_excluded: a message text: put it in a game scene's \"messages\" object");
+  CHECK(error_of(with_scene(R"("human_seats":2,"messages":{"countdown_ms":5})")) ==
+        "config: scenes[0].messages.countdown_ms: a per-scene key: put it in a game scene (an object of \"scenes\" with \"type\": \"game\")");
+  CHECK(error_with_static_scene(R"("scene_id":"a")") == "config: scene_id: a scene's key: put it in an object of \"scenes\"");
+  // A matchmaker key of another kind.
+  CHECK(error_of(with_scene(R"("human_seats":2,"matchmaker":{"kind":"fifo","max_rtt_ms":200})")) ==
+        "config: scenes[0].matchmaker.max_rtt_ms: applies only to \"kind\": \"latency_fifo\"");
+  CHECK(error_of(with_scene(R"("human_seats":2,"matchmaker":{"kind":"latency_fifo","max_rtt_ms":9,"fallback":"wait"})")) ==
+        "config: scenes[0].matchmaker.fallback: applies only to \"kind\": \"group_reunion\"");
+}
+
+TEST_CASE("server.port 0 asks for a free port as --port 0 does") {
+  Config config = parse_config(R"({"experiment_id":"x","server":{"port":0},"scenes":[{"scene_id":"a","type":"static"}]})");
+  CHECK(config.server.port == 0);
+  CHECK(error_of(R"({"experiment_id":"x","server":{"port":-1},"scenes":[{"scene_id":"a","type":"static"}]})") ==
+        "config: server.port: must be at least 0");
 }

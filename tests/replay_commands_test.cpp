@@ -2,6 +2,7 @@
 // store, as the server writes one.
 #include <catch2/catch.hpp>
 
+#include "engine/vocabulary/payload_json.h"
 #include "engine/vocabulary/record_codec.h"
 #include "history/log_experiment.h"
 #include "history/rebuild.h"
@@ -119,7 +120,21 @@ TEST_CASE("trace of a subject: its own records and its games' events, nobody els
   RecordView sample{7, 1795356300250, RecordKind::event, "game_ended", 1, "", 3, 1, 5, "reason=normal"};
   CHECK(trace_line(sample) == "7  2026-11-22T14:05:00.250Z  event  game_ended  game=3  reason=normal");
   CHECK(trace_json(sample) ==
-        R"({"seq":7,"at":1795356300250,"time":"2026-11-22T14:05:00.250Z","kind":"event","type":"game_ended","game":3,"causation":5,"payload":"reason=normal"})");
+        R"({"seq":7,"at":1795356300250,"time":"2026-11-22T14:05:00.250Z","kind":"event","type":"game_ended","game":3,"causation":5,"payload":{"reason":"normal"}})");
+}
+
+TEST_CASE("trace --json payloads: typed fields, text unescaped, a notification's args as JSON") {
+  Event told{1000, "fay", 3, 1,
+             ev::Notification{6, "end_game", R"({"game_id":3,"reason":"partner_left","message":"Your partner left."})",
+                              std::nullopt, false}};
+  CHECK(payload_json(view_of(to_record(told))) ==
+        R"({"conn":6,"event":"end_game","args":{"game_id":3,"reason":"partner_left","message":"Your partner left."},"close":false})");
+  Command refused{1000, "fay", 6, 4, cmd::Malformed{"join_game", "bad_payload", "rtt_ms: must be a number, 100% sure"}};
+  CHECK(payload_json(view_of(to_record(refused))) ==
+        R"({"conn":6,"ack":4,"event":"join_game","code":"bad_payload","message":"rtt_ms: must be a number, 100% sure"})");
+  // A type this build does not know (a newer Cohort's): its pairs as strings, unescaped.
+  RecordView newer{9, 1000, RecordKind::event, "teleported", 1, "fay", 0, 0, 8, "to=the%20moon n=3"};
+  CHECK(payload_json(newer) == R"({"to":"the moon","n":"3"})");
 }
 
 TEST_CASE("rerun: the same build decides the logged events; an engine that decided otherwise is named") {

@@ -1,5 +1,7 @@
 #include "engine/vocabulary/experiment_json.h"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -13,10 +15,14 @@ using Value = rapidjson::Value;
 
 // What the parse below needs of a ConfigObject and nobody else should: its value.
 struct ConfigObjectAccess {
-  static ConfigObject of(const Value& value, std::string path) {
+  static ConfigObject of(const Value& value, std::string path,
+                         std::function<std::string(const std::string&)> elsewhere = {}) {
     if (!value.IsObject()) ConfigObject::fail(path.empty() ? "(top level)" : path, "must be an object");
-    return ConfigObject(&value, std::move(path));
+    ConfigObject object(&value, std::move(path));
+    object.elsewhere_ = std::move(elsewhere);
+    return object;
   }
+  static const std::set<std::string>& keys_read(const ConfigObject& object) { return object.read_; }
   static const Value& value(const ConfigObject& object) { return *static_cast<const Value*>(object.value_); }
   // A `client` object: what a browser client reads, not interpreted here. Kept as its compact
   // text, in the researcher's key order; an empty object is the same as none ("").
@@ -40,10 +46,86 @@ struct ConfigObjectAccess {
 
 namespace {
 
+// The places a config key may appear, and the keys of each: what a key unknown in one place is
+// checked against, to tell the researcher where it belongs. The server's keys are whatever
+// server/config.cpp reads, learned during the parse.
+enum class Place { top, static_scene, game_scene, matchmaker, messages, server };
+
+const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes"};
+const std::set<std::string> kSceneKeys = {"scene_id", "type"};
+const std::set<std::string> kGameKeys = {"human_seats",    "bot_seats",           "waitroom_timeout_ms",
+                                         "countdown_ms",   "p2p_validation",      "validation_timeout_ms",
+                                         "reconnection_timeout_ms", "matchmaker", "messages"};
+const std::set<std::string> kMatchmakerKeys = {"kind", "max_rtt_ms", "fallback", "group_wait_timeout_ms"};
+const std::set<std::string> kMessageKeys = {"partner_excluded", "partner_disconnected", "waitroom_timeout",
+                                            "validation_failed"};
+
+// Where `key`, unknown in `here`, belongs; "" when it belongs nowhere.
+std::string where_it_belongs(const std::string& key, Place here, const std::set<std::string>& server_keys) {
+  bool in_scene = here == Place::static_scene || here == Place::game_scene;
+  if (kGameKeys.count(key)) {
+    if (here == Place::static_scene) return "not allowed in a static scene: it is a game scene's key (\"type\": \"game\")";
+    return "a per-scene key: put it in a game scene (an object of \"scenes\" with \"type\": \"game\")";
+  }
+  if (kSceneKeys.count(key) && !in_scene) return "a scene's key: put it in an object of \"scenes\"";
+  if (kTopKeys.count(key) && here != Place::top) return "a top-level key: put it at the top of the config, beside \"scenes\"";
+  if (key == "client" && !in_scene && here != Place::top) return "a `client` object goes at the top level or in a scene";
+  if (server_keys.count(key) && here != Place::server) return "a server setting: put it in the \"server\" object";
+  if (kMatchmakerKeys.count(key)) {
+    if (here != Place::matchmaker) return "a matchmaker key: put it in a game scene's \"matchmaker\" object";
+    if (key == "max_rtt_ms") return "applies only to \"kind\": \"latency_fifo\"";
+    return "applies only to \"kind\": \"group_reunion\"";
+  }
+  if (kMessageKeys.count(key) && here != Place::messages) {
+    return "a message text: put it in a game scene's \"messages\" object";
+  }
+  return "";
+}
+
+// Levenshtein distance: a typo is a few insertions, deletions or substitutions away.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known key closest to `key`, if close enough to be a typo of it (a quarter of the key's
+// length, at least 3: `max_rtt` for `max_rtt_ms`); "" otherwise. Ties go to the first in order.
+std::string nearest_key(const std::string& key, const std::set<std::string>& known) {
+  std::size_t limit = key.size() <= 4 ? 1 : std::max<std::size_t>(3, key.size() / 4);
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const std::string& candidate : known) {
+    std::size_t distance = edit_distance(key, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+// A required key that is missing may be there misspelt: say which key looks like it.
 template <class T>
 T required(const ConfigObject& object, const std::string& key, const std::optional<T>& fallback) {
-  if (!fallback) ConfigObject::fail(object.child(key), "is required");
-  return *fallback;
+  if (fallback) return *fallback;
+  const Value& value = ConfigObjectAccess::value(object);
+  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+    std::string given(it->name.GetString(), it->name.GetStringLength());
+    if (nearest_key(given, {key}) == key) {
+      ConfigObject::fail(object.child(key), "is required; did you mean it for " + object.child(given) + "?");
+    }
+  }
+  ConfigObject::fail(object.child(key), "is required");
 }
 
 }  // namespace
@@ -58,7 +140,14 @@ void ConfigObject::finish() const {
   const Value& value = ConfigObjectAccess::value(*this);
   for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
     std::string key(it->name.GetString(), it->name.GetStringLength());
-    if (!read_.count(key)) fail(child(key), "unknown key");
+    if (read_.count(key)) continue;
+    // A key of another object is more likely misplaced than misspelt (`scene_id` at the top is
+    // not `scenes`), unless a key here is it with a unit added: `waitroom_timeout` in a game scene
+    // is waitroom_timeout_ms, not the message of that name.
+    std::string near = nearest_key(key, read_);
+    std::string advice = elsewhere_ ? elsewhere_(key) : "";
+    if (!near.empty() && (advice.empty() || near.starts_with(key))) fail(child(key), "unknown key; did you mean " + near + "?");
+    fail(child(key), advice.empty() ? "unknown key" : advice);
   }
 }
 
@@ -134,8 +223,15 @@ void read_messages(ConfigObject& m, SceneMessages& out) {
   m.finish();
 }
 
-Scene read_scene(const Value& value, const std::string& path, std::set<std::string>& ids) {
-  ConfigObject r = ConfigObjectAccess::of(value, path);
+// What each object of the parse is told about keys that belong elsewhere.
+using Elsewhere = std::function<std::string(const std::string&)>;
+Elsewhere elsewhere_of(Place here, const std::set<std::string>& server_keys) {
+  return [here, &server_keys](const std::string& key) { return where_it_belongs(key, here, server_keys); };
+}
+
+Scene read_scene(const Value& value, const std::string& path, std::set<std::string>& ids,
+                 const std::set<std::string>& server_keys) {
+  ConfigObject r = ConfigObjectAccess::of(value, path, elsewhere_of(Place::game_scene, server_keys));
   Scene scene;
   scene.scene_id = r.string("scene_id");
   if (scene.scene_id.empty()) ConfigObject::fail(r.child("scene_id"), "must not be empty");
@@ -143,7 +239,10 @@ Scene read_scene(const Value& value, const std::string& path, std::set<std::stri
   scene.is_game = r.choice("type", std::nullopt, {"static", "game"}) == "game";
   scene.client = ConfigObjectAccess::client(r);
   if (!scene.is_game) {
-    r.finish();  // a static scene takes no game keys
+    // A static scene takes no game keys: said so, rather than "unknown key".
+    ConfigObject static_scene = ConfigObjectAccess::of(value, path, elsewhere_of(Place::static_scene, server_keys));
+    for (const std::string& key : ConfigObjectAccess::keys_read(r)) ConfigObjectAccess::find(static_scene, key);
+    static_scene.finish();
     return scene;
   }
   scene.human_seats = static_cast<int>(r.integer("human_seats", std::nullopt, 1, 64));
@@ -154,11 +253,11 @@ Scene read_scene(const Value& value, const std::string& path, std::set<std::stri
   scene.validation_timeout_ms = r.integer("validation_timeout_ms", 10000, 1);
   scene.reconnection_timeout_ms = r.integer("reconnection_timeout_ms", 0, 0);
   if (const Value* mm = ConfigObjectAccess::find(r, "matchmaker")) {
-    ConfigObject m = ConfigObjectAccess::of(*mm, r.child("matchmaker"));
+    ConfigObject m = ConfigObjectAccess::of(*mm, r.child("matchmaker"), elsewhere_of(Place::matchmaker, server_keys));
     read_matchmaker(m, scene.matchmaker);
   }
   if (const Value* messages = ConfigObjectAccess::find(r, "messages")) {
-    ConfigObject m = ConfigObjectAccess::of(*messages, r.child("messages"));
+    ConfigObject m = ConfigObjectAccess::of(*messages, r.child("messages"), elsewhere_of(Place::messages, server_keys));
     read_messages(m, scene.messages);
   }
   r.finish();
@@ -178,14 +277,21 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
     throw ConfigError("config: not valid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                       rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  ConfigObject top = ConfigObjectAccess::of(doc, "");
+  std::set<std::string> server_keys;  // learned from the server's reader, below
+  ConfigObject top = ConfigObjectAccess::of(doc, "", elsewhere_of(Place::top, server_keys));
   Experiment experiment;
   experiment.experiment_id = top.string("experiment_id");
   if (top.choice("resume", "token", {"token", "subject_id"}) == "subject_id") experiment.resume = ResumePolicy::subject_id;
   if (server) {
-    if (const Value* section = ConfigObjectAccess::find(top, "server")) {
-      ConfigObject object = ConfigObjectAccess::of(*section, "server");
-      if (*server) (*server)(object);
+    // Read even when absent (as an empty object): its defaults apply, and its keys are learned
+    // for the advice on a server setting put elsewhere.
+    const Value no_section(rapidjson::kObjectType);
+    const Value* section = ConfigObjectAccess::find(top, "server");
+    ConfigObject object = ConfigObjectAccess::of(section ? *section : no_section, "server",
+                                                 elsewhere_of(Place::server, server_keys));
+    if (*server) {
+      (*server)(object);
+      server_keys = ConfigObjectAccess::keys_read(object);
     }
   }
   const Value* scenes = ConfigObjectAccess::find(top, "scenes");
@@ -193,7 +299,7 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
   if (!scenes->IsArray() || scenes->Empty()) ConfigObject::fail("scenes", "must be a non-empty array");
   std::set<std::string> ids;
   for (rapidjson::SizeType i = 0; i < scenes->Size(); ++i) {
-    experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids));
+    experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids, server_keys));
   }
   experiment.client = ConfigObjectAccess::client(top);
   top.finish();

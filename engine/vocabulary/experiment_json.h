@@ -24,7 +24,9 @@ struct ConfigError : std::runtime_error {
 // during the parse that hands it out.
 class ConfigObject {
  public:
-  // Refuses keys nobody asked for. Call after reading every known key.
+  // Refuses keys nobody asked for. Call after reading every known key. The message says what to
+  // do when it can: the nearest key of this object for a typo ("did you mean
+  // waitroom_timeout_ms?"), where a key of another object belongs ("put it in a game scene").
   void finish() const;
   std::string string(const std::string& key, std::optional<std::string> fallback = std::nullopt);
   std::int64_t integer(const std::string& key, std::optional<std::int64_t> fallback, std::int64_t min,
@@ -42,6 +44,8 @@ class ConfigObject {
   const void* value_;
   std::string path_;
   std::set<std::string> read_;
+  // Where a key unknown here belongs, as advice ("" when it belongs nowhere): set by the parse.
+  std::function<std::string(const std::string& key)> elsewhere_;
 };
 
 // A config file's text: `experiment_id`, `scenes`, and the `server` section, which is handed to

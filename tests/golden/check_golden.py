@@ -90,7 +90,27 @@ def main():
         failures += check_subjects_columns_documented(logs["clean"], args.replay)
         failures += check_csv_reads_plainly(logs["clean"], args.replay)
         failures += check_timelines_agree_with_export(logs["clean"], args.replay)
+    failures += check_invariants_worded_alike()
     return 1 if failures else 0
+
+
+def invariants_listed(doc):
+    """The numbered list under the first heading of `doc` that starts with "## Invariants"."""
+    text = (HERE.parent.parent / "docs" / doc).read_text()
+    section = text[text.index("\n## Invariants"):]
+    return re.search(r"^1\. .*?(?=\n\n)", section, re.S | re.M).group(0)
+
+
+def check_invariants_worded_alike():
+    """The audit's invariants read the same wherever the docs list them: a violation's number
+    means one thing."""
+    engine, replay = invariants_listed("engine.md"), invariants_listed("replay.md")
+    if engine.count("\n7. ") != 1 or engine != replay:
+        diff = difflib.unified_diff(engine.splitlines(True), replay.splitlines(True), "docs/engine.md", "docs/replay.md")
+        print("FAIL the invariants are worded differently\n" + "".join(diff))
+        return 1
+    print("ok   the invariants read the same in docs/engine.md and docs/replay.md")
+    return 0
 
 
 def documented_export_columns():
