@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """docs/config.md cannot go stale: its complete example is a config cohort-server starts with,
-it holds every key the page's tables list, and every flag the page lists is one `--help` shows.
+it holds every key the page's tables list, the tables list every key the config readers read,
+and every flag the page lists is one `--help` shows.
 
 Usage: config_doc_test.py COHORT_SERVER. Run with /usr/bin/python3.
 """
@@ -39,10 +40,17 @@ def main():
 
     # Each table row's key (its first cell, in backticks) but the flags', in the example.
     keys_section = doc[:doc.index("## Command-line flags")]
-    listed = set(re.findall(r"^\| `([a-z_]+)` \|", keys_section, re.M))
+    listed = set(re.findall(r"^\| `([a-z0-9_]+)` \|", keys_section, re.M))
     missing = sorted(listed - keys_of(example))
     if missing:
         problems.append(f"keys listed but not in the complete example: {missing}")
+
+    # Every key the readers ask for (server/config.cpp, engine/vocabulary/experiment_json.cpp) is listed.
+    root = DOC.parent.parent
+    for source in ("server/config.cpp", "engine/vocabulary/experiment_json.cpp"):
+        read = set(re.findall(r'\b[a-z]+\.(?:integer|string|boolean|choice|strings)\("([a-z0-9_]+)"', (root / source).read_text()))
+        for key in sorted(read - listed):
+            problems.append(f"{source} reads {key}, docs/config.md does not list it")
 
     flags_section = doc[doc.index("## Command-line flags"):doc.index("## A complete example")]
     usage = subprocess.run([server, "--help"], capture_output=True, text=True, timeout=20).stdout
@@ -54,9 +62,12 @@ def main():
         config = os.path.join(tmp, "example.json")
         with open(config, "w") as out:
             out.write(text)
-        # The flags move it to a free port and a scratch log; everything else is the example's.
+        # The flags move it to a free port and a scratch log; everything else is the example's,
+        # run from a directory that holds its static_dir.
+        os.mkdir(os.path.join(tmp, example["server"]["static_dir"]))
         process = subprocess.Popen([server, "--config", config, "--db", os.path.join(tmp, "example.db"),
-                                    "--port", "0", "--address", "127.0.0.1"], stderr=subprocess.PIPE, text=True)
+                                    "--port", "0", "--address", "127.0.0.1"], stderr=subprocess.PIPE, text=True,
+                                   cwd=tmp)
         seen = ""
         for line in process.stderr:
             seen += line
