@@ -37,7 +37,7 @@ constexpr int kCannotRun = 2;
 bool may_write(const std::string& out_path, bool force) {
   std::error_code error;
   if (out_path.empty() || force || !std::filesystem::exists(out_path, error)) return true;
-  std::fprintf(stderr, "cohort-replay: %s exists; --force overwrites it\n", out_path.c_str());
+  std::fprintf(stderr, "cohort-replay: %s exists; give --force to replace it\n", out_path.c_str());
   return false;
 }
 
