@@ -8,6 +8,7 @@
 // below by argument-dependent lookup.
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -62,15 +63,27 @@ class GatheredSocket {
   std::size_t write_some(const ConstBuffers& buffers) {
     return gather(buffers);
   }
-  // Completes in a later turn of the strand, after the owner's write was arranged: Beast tears
-  // the socket down right after writing a close frame, and the frame must be on its way first.
+  // Beast's own writes (the 101, pongs, the close frame) complete once the owner's write that
+  // carries them is done, as on a socket: Beast tears the socket down right after a close frame,
+  // which must be out first, and answers no further ping until its pong is out, so a client that
+  // pings and never reads cannot make pongs gather without end.
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return net::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& gathered) {
-          std::size_t bytes = gather(gathered);
-          net::post(socket_.get_executor(),
-                    boost::beast::bind_front_handler(std::move(handler), boost::system::error_code{}, bytes));
+          std::size_t bytes = dropped_ ? 0 : gather(gathered);
+          // std::function copies: the handler is held once, behind a shared_ptr.
+          auto held = std::make_shared<decltype(handler)>(std::move(handler));
+          Waiter done = [this, held, bytes](boost::system::error_code ec) {
+            net::post(socket_.get_executor(), boost::beast::bind_front_handler(std::move(*held), ec, ec ? 0 : bytes));
+          };
+          if (dropped_) {
+            done(net::error::operation_aborted);
+          } else if (bytes == 0) {
+            done({});
+          } else {
+            waiting_.push_back(std::move(done));
+          }
         },
         token, buffers);
   }
@@ -86,20 +99,27 @@ class GatheredSocket {
     gathered_.clear();
     held_in_flight_.swap(held_);
     held_.clear();
+    waiting_in_flight_.swap(waiting_);
+    waiting_.clear();
     return net::buffer(in_flight_);
   }
   std::size_t in_flight_bytes() const { return in_flight_.size(); }
-  // The write of what `take` gave is done: what it held is let go.
+  // The write of what `take` gave is done: what it held is let go, the writes it carried complete.
   void written() {
     in_flight_.clear();
     held_in_flight_.clear();
+    complete(waiting_in_flight_, {});
   }
-  // The socket is finished: nothing more goes out. What a write has in flight stays untouched
-  // (the kernel may still be reading it, from another thread) until that write ends.
+  // The socket is finished: nothing more goes out, and Beast's writes fail. What a write has in
+  // flight stays untouched (the kernel may still be reading it, from another thread) until that
+  // write ends.
   void drop() {
+    dropped_ = true;
     gathered_.clear();
     held_.clear();
     held_in_flight_.clear();
+    complete(waiting_, net::error::operation_aborted);
+    complete(waiting_in_flight_, net::error::operation_aborted);
   }
 
  private:
@@ -115,8 +135,17 @@ class GatheredSocket {
     return bytes;
   }
 
+  using Waiter = std::function<void(boost::system::error_code)>;
+  static void complete(std::vector<Waiter>& waiters, boost::system::error_code ec) {
+    std::vector<Waiter> done;
+    done.swap(waiters);
+    for (Waiter& waiter : done) waiter(ec);
+  }
+
   StrandSocket socket_;
   std::function<void()> on_gathered_;
+  bool dropped_ = false;
+  std::vector<Waiter> waiting_, waiting_in_flight_;  // Beast's writes, gathered / in the write in flight
   std::string gathered_, in_flight_;  // swapped, so that their capacity is reused
   std::vector<std::shared_ptr<const void>> held_, held_in_flight_;
 };

@@ -379,6 +379,67 @@ class ResourceBoundsTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_a_ping_flood_that_never_reads_its_pongs_leaves_memory_bounded(self):
+        # WebSocket pings are answered by Beast itself, past the session's queue: with a pong
+        # waiting for a socket that reads nothing, the server reads no further ping (as a TCP
+        # socket would make it), rather than gathering pongs without end.
+        server = Server(experiment(ping_interval_ms=30000, ping_timeout_ms=30000))
+        try:
+            flooder = RawSocket(server.port)
+            connection = flooder.ws.sock  # reads nothing from now on (its receive buffer left as is:
+            connection.settimeout(2)      # a tiny one would drop the server's acks to what it sends)
+            ping = b"\x89\xfd\x00\x00\x00\x00" + b"p" * 125  # masked with a zero key: the payload as is
+            chunk = ping * 8000  # ~1 MiB, 8,000 pings
+            rss_before = peak = server.rss_kib()
+            taken = 0
+            try:
+                for _ in range(160):  # ~160 MiB of pings, each answered with a 127-byte pong
+                    connection.sendall(chunk)
+                    taken += 1
+                    peak = max(peak, server.rss_kib())
+            except (TimeoutError, ConnectionResetError, BrokenPipeError):
+                pass  # the server stopped reading, or closed the socket
+            self.assertLess(taken, 64, f"the server took {taken} MiB of pings it could not answer")
+            self.assertLess(peak - rss_before, 48 * 1024 * SLACK, "the server held more than the queue bound allows")
+            self.assertTrue(server.alive())
+        finally:
+            server.stop()
+
+    def test_a_client_that_closes_while_a_write_is_in_flight_gets_the_close_echoed_after_it(self):
+        # RFC 6455 5.5.1: the server answers a close frame with one, after what it was sending.
+        server = Server(experiment(rate_limit_per_s=10000, max_message_bytes=1024 * 1024,
+                                   ping_interval_ms=30000, ping_timeout_ms=30000))
+        try:
+            sender = Player(server.url, "sender")
+            closer = RawSocket(server.port)
+            closer.emit("register_subject", {"subject_id": "closer"})
+            closer.emit("advance_scene", {})
+            sender.sio.emit("advance_scene", {})
+            sender.sio.emit("join_game", {})
+            closer.emit("join_game", {})
+            game = sender.wait_for("start_game")["game_id"]
+            blob = "z" * (900 * 1024)
+            for n in range(8):  # ~7 MB towards a socket that reads none of it for now: a write waits
+                sender.sio.emit("pyodide_player_action", {"game_id": game, "action": blob, "frame_number": n})
+            time.sleep(0.5 * SLACK)  # the relays reach the closer's socket, whose write stalls
+            closer.ws.send_close(1000, b"")
+            closer.ws.settimeout(5)
+            actions = 0
+            while True:
+                try:
+                    opcode, data = closer.ws.recv_data(control_frame=True)
+                except websocket.WebSocketConnectionClosedException:
+                    self.fail(f"the connection ended without a close frame, after {actions} relayed actions")
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    break
+                actions += data.startswith(b'42["pyodide_other_player_action"')
+            self.assertGreater(actions, 0, "the close frame overtook what was in flight")
+            self.assertEqual(data[:2], (1000).to_bytes(2, "big"), "the close was not echoed")
+            sender.close()
+            self.assertTrue(server.alive())
+        finally:
+            server.stop()
+
     def test_ten_thousand_idle_sockets_are_held_then_reaped_while_a_pair_plays(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if hard < 10500:
