@@ -299,7 +299,8 @@ void WsSession::close_after_send(bool going_away) {
 }
 
 void WsSession::queue(std::string_view frame, std::shared_ptr<const void> until_written) {
-  if (finished_ || closing_) return;
+  // Not open: Beast has read the client's close and is answering it; no frame may follow that.
+  if (finished_ || closing_ || !ws_.is_open()) return;
   GatheredSocket& out = ws_.next_layer();
   std::size_t max_bytes =
       std::max(kMinQueuedBytes, 4 * static_cast<std::size_t>(context_->config.server.max_message_bytes));

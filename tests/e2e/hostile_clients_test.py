@@ -423,6 +423,9 @@ class ResourceBoundsTest(unittest.TestCase):
                 sender.sio.emit("pyodide_player_action", {"game_id": game, "action": blob, "frame_number": n})
             time.sleep(0.5 * SLACK)  # the relays reach the closer's socket, whose write stalls
             closer.ws.send_close(1000, b"")
+            time.sleep(0.3 * SLACK)  # the server has read the close and is echoing it
+            sender.sio.emit("pyodide_player_action", {"game_id": game, "action": "late", "frame_number": 99})
+            time.sleep(0.3 * SLACK)  # ... and the late action reached the closer's socket
             closer.ws.settimeout(5)
             actions = 0
             while True:
@@ -435,6 +438,8 @@ class ResourceBoundsTest(unittest.TestCase):
                 actions += data.startswith(b'42["pyodide_other_player_action"')
             self.assertGreater(actions, 0, "the close frame overtook what was in flight")
             self.assertEqual(data[:2], (1000).to_bytes(2, "big"), "the close was not echoed")
+            with self.assertRaises(websocket.WebSocketConnectionClosedException, msg="a frame after the close frame"):
+                closer.ws.recv_data(control_frame=True)
             sender.close()
             self.assertTrue(server.alive())
         finally:
