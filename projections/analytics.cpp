@@ -27,6 +27,8 @@ void Analytics::apply(const Event& event) {
             configure(parse_experiment(body.experiment));
           } catch (const ConfigError&) {  // decoding refuses such a record
           }
+        } else if constexpr (std::is_same_v<Body, ev::SubjectDone>) {
+          if (body.completion_code) completion_codes_[event.subject] = *body.completion_code;
         } else if constexpr (std::is_same_v<Body, ev::WaitroomJoined>) {
           joined_at_[event.subject] = event.at;
         } else if constexpr (std::is_same_v<Body, ev::GameCreated>) {
@@ -95,6 +97,12 @@ void Analytics::apply(const Event& event) {
         }
       },
       event.body);
+}
+
+const std::string& Analytics::completion_code(const std::string& subject) const {
+  static const std::string none;
+  auto it = completion_codes_.find(subject);
+  return it == completion_codes_.end() ? none : it->second;
 }
 
 std::string game_end_reason(const std::vector<SessionRow>& rows) {

@@ -60,6 +60,8 @@ class Analytics {
   void apply(const Event& event);
   // Rows by game id, then player id.
   const std::map<GameId, std::vector<SessionRow>>& rows() const { return rows_; }
+  // The completion code the subject's study finished with (subject_done), "" for none yet.
+  const std::string& completion_code(const std::string& subject) const;
   bool operator==(const Analytics&) const = default;
 
  private:
@@ -69,6 +71,7 @@ class Analytics {
   std::map<GameId, Millis> paused_at_;
   std::map<GameId, std::pair<std::int64_t, std::string>> excluded_;  // game -> (player, reason)
   std::vector<std::string> scene_ids_;  // of the experiment in force, by scene index
+  std::map<std::string, std::string> completion_codes_;  // subject -> completion code
 };
 
 }  // namespace cohort

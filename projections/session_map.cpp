@@ -257,8 +257,12 @@ class Applier {
     subject.scene = e_.scene;
     subject.state = SubjectState::idle;
   }
-  void operator()(const ev::SubjectDone&) {
-    if (Subject* subject = subj()) subject->state = SubjectState::done;
+  void operator()(const ev::SubjectDone& b) {
+    Subject* subject = subj();
+    if (!subject) return;
+    subject->state = SubjectState::done;
+    subject->completion_code = b.completion_code;
+    subject->redirect_url = b.redirect_url;
   }
   void operator()(const ev::MetricsStored&) {}
   void operator()(const ev::Notification&) {}

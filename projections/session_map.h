@@ -44,6 +44,9 @@ struct Subject {
   // What happened while absent that the subject's client was not told: said when it is back.
   bool missed_waitroom_timeout = false;
   std::string missed_game_end;  // the end reason of `last_game`, "" if none was missed
+  // Once done: the completion code and redirect its study finished with (subject_done).
+  std::optional<std::string> completion_code;
+  std::optional<std::string> redirect_url;
 
   template <class S, class V> static void fields(S& s, V& v) {
     v("id", s.id), v("state", s.state), v("scene", s.scene), v("game", s.game), v("player", s.player);
@@ -52,6 +55,7 @@ struct Subject {
     v("wait_deadline", s.wait_deadline), v("reunion_deadline", s.reunion_deadline);
     v("last_partners", s.last_partners), v("absent", s.absent);
     v("missed_waitroom_timeout", s.missed_waitroom_timeout), v("missed_game_end", s.missed_game_end);
+    v("completion_code", s.completion_code), v("redirect_url", s.redirect_url);
   }
   bool operator==(const Subject&) const = default;
 };

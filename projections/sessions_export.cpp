@@ -12,9 +12,11 @@ constexpr const char* kColumns[] = {"game_id", "scene_id", "subject_id", "player
                                     "is_partial", "termination_reason", "termination_frame", "completed_episodes",
                                     "excluded_reason", "disconnected_player_id", "pause_count", "total_pause_ms",
                                     // Beyond PROTOCOL.md 6: says outright that a game had not ended when the log did.
-                                    "running"};
+                                    "running",
+                                    // The code the subject's study finished with (docs/server.md, "Paying participants").
+                                    "completion_code"};
 
-std::vector<Cell> cells_of(const SessionRow& row) {
+std::vector<Cell> cells_of(const SessionRow& row, const std::string& completion_code) {
   std::string partners;
   for (const auto& p : row.partner_subject_ids) partners += (partners.empty() ? "" : ";") + p;
   bool running = !row.ended;
@@ -36,7 +38,8 @@ std::vector<Cell> cells_of(const SessionRow& row) {
           number_cell(row.disconnected_player_id),
           number_cell(row.pause_count),
           number_cell(row.total_pause_ms),
-          flag_cell(running)};
+          flag_cell(running),
+          completion_code.empty() ? Cell{} : text_cell(completion_code)};
 }
 
 }  // namespace
@@ -44,7 +47,7 @@ std::vector<Cell> cells_of(const SessionRow& row) {
 std::string sessions_export(const Analytics& analytics, ExportFormat format) {
   ExportTable table(format, std::vector<std::string>(std::begin(kColumns), std::end(kColumns)));
   for (const auto& [game, rows] : analytics.rows()) {
-    for (const SessionRow& row : rows) table.add_row(cells_of(row));
+    for (const SessionRow& row : rows) table.add_row(cells_of(row, analytics.completion_code(row.subject_id)));
   }
   return table.text();
 }

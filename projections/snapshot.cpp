@@ -51,6 +51,9 @@ struct SnapshotCodec {
     for (const auto& joined : p.analytics.joined_at_) {
       line(out, "joined", [&](auto& w) { w("subject", joined.first), w("at", joined.second); });
     }
+    for (const auto& completion : p.analytics.completion_codes_) {
+      line(out, "completion", [&](auto& w) { w("subject", completion.first), w("code", completion.second); });
+    }
     for (const auto& paused : p.analytics.paused_at_) {
       line(out, "paused", [&](auto& w) { w("game", paused.first), w("at", paused.second); });
     }
@@ -132,6 +135,10 @@ struct SnapshotCodec {
         Millis at = 0;
         r("subject", subject), r("at", at);
         p.analytics.joined_at_[subject] = at;
+      } else if (kind == "completion") {
+        std::string subject, code;
+        r("subject", subject), r("code", code);
+        p.analytics.completion_codes_[subject] = code;
       } else if (kind == "paused") {
         GameId game = 0;
         Millis at = 0;

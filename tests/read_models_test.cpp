@@ -37,12 +37,12 @@ TEST_CASE("sessions export: CSV per RFC 4180 and JSON lines, a running game flag
   CHECK(lines[0] ==
         "game_id,scene_id,subject_id,player_id,partner_subject_ids,matched_at,started_at,ended_at,duration_ms,"
         "waited_ms,is_partial,termination_reason,termination_frame,completed_episodes,excluded_reason,"
-        "disconnected_player_id,pause_count,total_pause_ms,running");
+        "disconnected_player_id,pause_count,total_pause_ms,running,completion_code");
   CHECK(lines[1] == "1,cramped_room,alice,0,\"bob,jr\",1700000000000,1700000003000,1700000003000,0,0,true,"
-                    "partner_exclusion,300,0,tab_hidden,,0,0,false");
+                    "partner_exclusion,300,0,tab_hidden,,0,0,false,");
   CHECK(lines[2] == "1,cramped_room,\"bob,jr\",1,alice,1700000000000,1700000003000,1700000003000,0,0,true,"
-                    "tab_hidden,300,0,tab_hidden,,0,0,false");
-  CHECK(lines[3] == "2,cramped_room,carol,0,dave,1700000003000,1700000006000,,,0,,,,0,,,0,0,true");
+                    "tab_hidden,300,0,tab_hidden,,0,0,false,");
+  CHECK(lines[3] == "2,cramped_room,carol,0,dave,1700000003000,1700000006000,,,0,,,,0,,,0,0,true,");
   std::string jsonl = sessions_export(h.projections().analytics, ExportFormat::jsonl);
   CHECK(jsonl.find(R"("subject_id":"dave","player_id":1)") != std::string::npos);
   CHECK(jsonl.find(R"("is_partial":null,"termination_reason":null)") != std::string::npos);
@@ -62,9 +62,9 @@ TEST_CASE("sessions export: a CSV cell a spreadsheet would run starts with ', JS
   REQUIRE(lines.size() == 7);
   // Quoted as RFC 4180 requires once the ' is in front; the numbers (game, player, times) stay numbers.
   CHECK(lines[1] == "1,cramped_room,\"'=HYPERLINK(\"\"http://x\"\")\",0,'+1,"
-                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true");
+                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true,");
   CHECK(lines[2] == "1,cramped_room,'+1,1,\"'=HYPERLINK(\"\"http://x\"\")\","
-                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true");
+                    "1700000000000,1700000003000,,,0,,,,0,,,0,0,true,");
   CHECK(lines[3].rfind("2,cramped_room,'@SUM(A1),0,'\tx,", 0) == 0);
   CHECK(lines[4].rfind("2,cramped_room,'\tx,1,'@SUM(A1),", 0) == 0);
   CHECK(lines[5].rfind("3,cramped_room,\"'\rx\",0,'-2,", 0) == 0);

@@ -339,11 +339,41 @@ void game_command(Decision& d, const Subject& subject, const CommandBody& body) 
       body);
 }
 
+namespace {
+
+// The `completion` ending a game's end is for the player in `seat`, "" for none: the excluded
+// player is `excluded`; at a validation failure every player is `validation_failed`; whoever
+// stays when a partner leaves, disconnects, loses its link or is excluded is `partner_left`.
+// The leaver, the disconnected player and every player of a normal or scene_completed end are none.
+std::string completion_ending(const Ending& ending, const std::string& player, std::size_t seat) {
+  if (ending.excluded_player && static_cast<std::size_t>(*ending.excluded_player) == seat) return "excluded";
+  if (ending.reason == "validation_failed") return "validation_failed";
+  const bool partner_gone = ending.reason == "partner_left" || ending.reason == "partner_disconnected" ||
+                            ending.reason == "reconnection_timeout" || ending.reason == "partner_exclusion";
+  if (!partner_gone || player == ending.initiator) return "";
+  if (ending.disconnected_player && static_cast<std::size_t>(*ending.disconnected_player) == seat) return "";
+  return "partner_left";
+}
+
+}  // namespace
+
 void end_game(Decision& d, GameId id, const Ending& ending) {
   const Game* live = d.state().game(id);
   if (!live) return;  // ending an ended game is impossible
   const Game game = *live;  // a copy: the live one is erased by game_ended
   const Scene& scene = d.state().scene(game.scene);
+  // Whose study this end finishes, by the experiment's `completion`, in seat order.
+  std::vector<std::pair<std::string, std::string>> finished;  // (subject, ending)
+  for (std::size_t seat = 0; seat < game.players.size(); ++seat) {
+    std::string name = completion_ending(ending, game.players[seat], seat);
+    if (!name.empty() && finishing_ending(d, name)) finished.emplace_back(game.players[seat], name);
+  }
+  auto finishing_of = [&](const std::string& player) -> const std::string* {
+    for (const auto& [subject, name] : finished) {
+      if (subject == player) return &name;
+    }
+    return nullptr;
+  };
   for (std::size_t seat = 0; seat < game.players.size(); ++seat) {
     const std::string& player = game.players[seat];
     if (!attached(d, player, id)) continue;
@@ -383,10 +413,15 @@ void end_game(Decision& d, GameId id, const Ending& ending) {
     JsonObject end;
     end.num("game_id", id).str("reason", personal_reason);
     if (!message.empty()) end.str("message", message);
+    if (const std::string* name = finishing_of(player)) {
+      const ev::SubjectDone done = subject_done(d, *name);
+      add_completion(end, done.completion_code, done.redirect_url);
+    }
     d.notify(player, "end_game", std::move(end));
   }
   d.emit("", id, game.scene,
          ev::GameEnded{ending.reason, ending.frame, ending.disconnected_player, ending.excluded_player});
+  for (const auto& [subject, name] : finished) finish_study(d, subject, name);
 }
 
 }  // namespace cohort::rules

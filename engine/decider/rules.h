@@ -46,6 +46,20 @@ void resume_if_complete(Decision& d, GameId game);
 // A game whose deadline waited for absent players: fire it once none is absent.
 void fire_deferred_if_complete(Decision& d, GameId game);
 
+// completion_rules.cpp
+// The experiment's `completion` entry for `ending` when it finishes the study, else null.
+const CompletionEnding* finishing_ending(const Decision& d, const std::string& ending);
+// Adds `completion_code` and `redirect_url`, each when present, to a notification's args.
+void add_completion(JsonObject& args, const std::optional<std::string>& code, const std::optional<std::string>& url);
+// The subject_done of `ending`: its code and redirect when the experiment's `completion` names it.
+ev::SubjectDone subject_done(const Decision& d, const std::string& ending);
+// activate_scene's args; with `done`, the code the subject's study finished with.
+JsonObject activate_scene_args(const Decision& d, int index, const ev::SubjectDone* done = nullptr);
+JsonObject experiment_complete_args(const ev::SubjectDone& done);
+// The subject's study is finished by `ending`: to the last scene (activate_scene), then done
+// (experiment_complete), each with the ending's code. Call once the subject is idle.
+void finish_study(Decision& d, const std::string& subject, const std::string& ending);
+
 struct Ending {
   std::string reason;
   std::string initiator;  // the subject whose command ended it; "" for a timer

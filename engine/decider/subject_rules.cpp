@@ -6,10 +6,12 @@
 namespace cohort::rules {
 namespace {
 
-JsonObject activate_scene_args(const Scene& scene, int index) {
-  JsonObject args;
-  args.str("scene_id", scene.scene_id).num("scene_index", index).str("type", scene.is_game ? "game" : "static");
-  return args;
+// What a done subject's study finished with, as subject_done recorded it.
+ev::SubjectDone completion_of(const Subject& subject) {
+  ev::SubjectDone done;
+  done.completion_code = subject.completion_code;
+  done.redirect_url = subject.redirect_url;
+  return done;
 }
 
 // The game is paused for this subject's socket alone: its return resumes it.
@@ -67,10 +69,10 @@ void reply_registered(Decision& d, const Subject& subject) {
   if (subject.game != kNoGame) registered.num("game_id", subject.game);
   d.reply("registered", std::move(registered));
   if (subject.state == SubjectState::done) {
-    d.reply("experiment_complete", JsonObject{});
+    d.reply("experiment_complete", experiment_complete_args(completion_of(subject)));
     return;
   }
-  d.reply("activate_scene", activate_scene_args(scene, subject.scene));
+  d.reply("activate_scene", activate_scene_args(d, subject.scene));
   if (subject.state == SubjectState::in_game) reply_game_restored(d, subject);
 }
 
@@ -151,16 +153,17 @@ void advance_scene(Decision& d, const Subject& subject) {
   if (subject.state == SubjectState::in_game) end_game(d, subject.game, Ending{.reason = "scene_completed", .initiator = id});
   int next = d.state().subject(id)->scene + 1;
   int last = static_cast<int>(d.state().experiment->scenes.size()) - 1;
+  const ev::SubjectDone done = subject_done(d, "finished");
   if (next > last) {  // an experiment of one scene: nothing to advance to
-    d.emit(id, kNoGame, kNoScene, ev::SubjectDone{});
-    d.reply("experiment_complete", JsonObject{});
+    d.emit(id, kNoGame, kNoScene, done);
+    d.reply("experiment_complete", experiment_complete_args(done));
     return;
   }
   d.emit(id, kNoGame, next, ev::SubjectAdvanced{});
-  d.reply("activate_scene", activate_scene_args(d.state().scene(next), next));
+  d.reply("activate_scene", activate_scene_args(d, next, next == last ? &done : nullptr));
   if (next == last) {  // reaching the last scene completes the experiment
-    d.emit(id, kNoGame, kNoScene, ev::SubjectDone{});
-    d.reply("experiment_complete", JsonObject{});
+    d.emit(id, kNoGame, kNoScene, done);
+    d.reply("experiment_complete", experiment_complete_args(done));
   }
 }
 
@@ -174,7 +177,9 @@ void ping(Decision& d, const Subject& subject, const cmd::Ping& c) {
 }
 
 void request_current_scene(Decision& d, const Subject& subject) {
-  d.reply("activate_scene", activate_scene_args(d.state().scene(subject.scene), subject.scene));
+  const ev::SubjectDone done = completion_of(subject);
+  const bool is_done = subject.state == SubjectState::done;
+  d.reply("activate_scene", activate_scene_args(d, subject.scene, is_done ? &done : nullptr));
 }
 
 void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subject); }

@@ -114,13 +114,20 @@ void leave_waitroom(Decision& d, const Subject& subject, const char* reason) {
 void waitroom_expired(Decision& d, const std::string& id) {
   const Subject& subject = *d.state().subject(id);
   const Scene& scene = d.state().scene(subject.scene);
-  d.emit(id, kNoGame, subject.scene, ev::WaitroomTimedOut{});
+  const int scene_index = subject.scene;
+  const CompletionEnding* finishes = finishing_ending(d, "waitroom_timeout");
+  d.emit(id, kNoGame, scene_index, ev::WaitroomTimedOut{});
   if (subject.connected) {
     JsonObject args;
     args.str("scene_id", scene.scene_id).str("message", scene.messages.waitroom_timeout);
+    if (finishes) {
+      const ev::SubjectDone done = subject_done(d, "waitroom_timeout");
+      add_completion(args, done.completion_code, done.redirect_url);
+    }
     d.notify(id, "waitroom_timeout", std::move(args));
   }
-  broadcast_waiting_room(d, subject.scene);
+  broadcast_waiting_room(d, scene_index);
+  if (finishes) finish_study(d, id, "waitroom_timeout");
 }
 
 void reunion_wait_ended(Decision& d, const std::string& id) {

@@ -197,9 +197,22 @@ struct SubjectAdvanced {
   bool operator==(const SubjectAdvanced&) const = default;
 };
 
+// The subject's study is finished. `ending` says how (a `completion` ending name, docs/server.md
+// "Paying participants: completion codes"), with the code and redirect the config gave it then.
+// Version 1 had no fields: such a record reads as reaching the last scene without a code.
 struct SubjectDone {
-  COHORT_EVENT("subject_done")
-  template <class S, class V> static void fields(S&, V&) {}
+  static constexpr std::string_view name = "subject_done";
+  static constexpr int version = 2;
+  std::optional<std::string> ending;  // absent: "finished" (the last scene, or a config change)
+  std::optional<std::string> completion_code;
+  std::optional<std::string> redirect_url;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("ending", s.ending);
+    v("completion_code", s.completion_code);
+    v("redirect_url", s.redirect_url);
+  }
+  // Without any field the payload is version 1's: recorded as such (docs/log.md).
+  int payload_version() const { return ending || completion_code || redirect_url ? version : 1; }
   bool operator==(const SubjectDone&) const = default;
 };
 

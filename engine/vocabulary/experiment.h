@@ -2,6 +2,7 @@
 // The experiment the engine runs: its scenes and their rules (PROTOCOL.md section 2).
 // Plain data, compared by value; its JSON is read and written by experiment_json.h.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,31 @@ struct Scene {
 // subject_id: whoever registers its subject id (mug's page keeps no token), whatever its state.
 enum class ResumePolicy { token, subject_id };
 
+// What a participant is given when one way their part can end finishes their study
+// (`completion` in the config, docs/server.md "Paying participants: completion codes").
+struct CompletionEnding {
+  std::string code;          // "" = none
+  std::string redirect_url;  // "" = none; http or https
+  bool finishes = false;     // the ending makes the subject `done` (else today's behaviour)
+  bool operator==(const CompletionEnding&) const = default;
+};
+
+// The ways a participant's part can end that `completion` names.
+inline constexpr const char* kCompletionEndings[] = {"finished", "waitroom_timeout", "partner_left",
+                                                     "excluded", "validation_failed", "admin"};
+
+struct Completion {
+  std::map<std::string, CompletionEnding> endings;  // by ending name; absent = no code, does not finish
+  // The key of the last scene's `client` content that delivery fills with the code (mug's end
+  // page shows its scene content); "" = none.
+  std::string scene_field;
+  const CompletionEnding* ending(const std::string& name) const {
+    auto it = endings.find(name);
+    return it == endings.end() ? nullptr : &it->second;
+  }
+  bool operator==(const Completion&) const = default;
+};
+
 struct Experiment {
   std::string experiment_id;
   ResumePolicy resume = ResumePolicy::token;
@@ -60,6 +86,7 @@ struct Experiment {
   // The experiment-level counterpart of Scene::client: the `experiment_config` a client gets
   // after `registered` (mug's pyodide_config, entry_screening...). "" when none.
   std::string client;
+  Completion completion;
   bool operator==(const Experiment&) const = default;
 };
 

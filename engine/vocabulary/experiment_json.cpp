@@ -51,7 +51,7 @@ namespace {
 // server/config.cpp reads, learned during the parse.
 enum class Place { top, static_scene, game_scene, matchmaker, messages, server };
 
-const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes"};
+const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes", "completion"};
 const std::set<std::string> kSceneKeys = {"scene_id", "type"};
 const std::set<std::string> kGameKeys = {"human_seats",    "bot_seats",           "waitroom_timeout_ms",
                                          "countdown_ms",   "p2p_validation",      "validation_timeout_ms",
@@ -223,6 +223,70 @@ void read_messages(ConfigObject& m, SceneMessages& out) {
   m.finish();
 }
 
+constexpr std::size_t kMaxCompletionCode = 256;
+constexpr std::size_t kMaxRedirectUrl = 2048;
+constexpr std::size_t kMaxSceneField = 128;
+
+bool has_control_byte(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// A code a participant copies into a recruitment platform: printable, bounded.
+std::string read_code(ConfigObject& e) {
+  std::string code = e.string("code", "");
+  if (code.size() > kMaxCompletionCode) {
+    ConfigObject::fail(e.child("code"), "must be at most " + std::to_string(kMaxCompletionCode) + " bytes");
+  }
+  if (has_control_byte(code)) ConfigObject::fail(e.child("code"), "must not hold control characters");
+  return code;
+}
+
+// Where the participant's browser is sent: an absolute http(s) URL with a host, nothing else
+// (a javascript: or data: URL would run in the study's page).
+std::string read_redirect_url(ConfigObject& e) {
+  std::string url = e.string("redirect_url", "");
+  if (url.empty()) return url;
+  const std::string key = e.child("redirect_url");
+  if (url.size() > kMaxRedirectUrl) ConfigObject::fail(key, "must be at most " + std::to_string(kMaxRedirectUrl) + " bytes");
+  std::size_t host = url.rfind("https://", 0) == 0 ? 8 : url.rfind("http://", 0) == 0 ? 7 : 0;
+  if (host == 0) ConfigObject::fail(key, "must be an http:// or https:// URL");
+  if (host >= url.size() || url[host] == '/' || url[host] == '?' || url[host] == '#') {
+    ConfigObject::fail(key, "must name a host after the scheme");
+  }
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\') {
+      ConfigObject::fail(key, "must not hold spaces, quotes, angle brackets, backslashes or control characters");
+    }
+  }
+  return url;
+}
+
+void read_completion(ConfigObject& c, Completion& out) {
+  for (const char* name : kCompletionEndings) {
+    const Value* v = ConfigObjectAccess::find(c, name);
+    if (!v) continue;
+    ConfigObject e = ConfigObjectAccess::of(*v, c.child(name));
+    CompletionEnding ending;
+    ending.code = read_code(e);
+    ending.redirect_url = read_redirect_url(e);
+    ending.finishes = e.boolean("finishes", false);
+    e.finish();
+    out.endings[name] = ending;
+  }
+  out.scene_field = c.string("scene_field", "");
+  if (out.scene_field.size() > kMaxSceneField || has_control_byte(out.scene_field)) {
+    ConfigObject::fail(c.child("scene_field"), "must be at most " + std::to_string(kMaxSceneField) +
+                                                   " bytes, without control characters");
+  }
+  if (out.scene_field == "scene_id" || out.scene_field == "scene_index" || out.scene_field == "type") {
+    ConfigObject::fail(c.child("scene_field"), "must not be scene_id, scene_index or type (Cohort's own keys)");
+  }
+  c.finish();  // an ending name that is not one of kCompletionEndings is an unknown key
+}
+
 // What each object of the parse is told about keys that belong elsewhere.
 using Elsewhere = std::function<std::string(const std::string&)>;
 Elsewhere elsewhere_of(Place here, const std::set<std::string>& server_keys) {
@@ -302,6 +366,10 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
     experiment.scenes.push_back(read_scene((*scenes)[i], "scenes[" + std::to_string(i) + "]", ids, server_keys));
   }
   experiment.client = ConfigObjectAccess::client(top);
+  if (const Value* completion = ConfigObjectAccess::find(top, "completion")) {
+    ConfigObject c = ConfigObjectAccess::of(*completion, "completion");
+    read_completion(c, experiment.completion);
+  }
   top.finish();
   return experiment;
 }
@@ -316,6 +384,29 @@ void write_client(Writer& w, const std::string& client) {
   if (client.empty()) return;
   w.Key("client");
   w.RawValue(client.data(), client.size(), rapidjson::kObjectType);
+}
+
+// Written only when the config has one, for the reason write_client gives.
+void write_completion(Writer& w, const Completion& completion) {
+  if (completion.endings.empty() && completion.scene_field.empty()) return;
+  w.Key("completion");
+  w.StartObject();
+  for (const char* name : kCompletionEndings) {
+    const CompletionEnding* ending = completion.ending(name);
+    if (!ending) continue;
+    w.Key(name);
+    w.StartObject();
+    w.Key("code");
+    write_string(w, ending->code);
+    w.Key("redirect_url");
+    write_string(w, ending->redirect_url);
+    w.Key("finishes");
+    w.Bool(ending->finishes);
+    w.EndObject();
+  }
+  w.Key("scene_field");
+  write_string(w, completion.scene_field);
+  w.EndObject();
 }
 
 void write_scene(Writer& w, const Scene& scene) {
@@ -401,6 +492,7 @@ std::string experiment_json(const Experiment& experiment) {
   for (const Scene& scene : experiment.scenes) write_scene(w, scene);
   w.EndArray();
   write_client(w, experiment.client);
+  write_completion(w, experiment.completion);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -129,7 +129,13 @@ Record to_record(const Event& event, Seq causation) {
       [&](const auto& body) {
         using Body = std::decay_t<decltype(body)>;
         record.type = std::string(Body::name);
-        record.version = Body::version;
+        // A body whose payload reads the same at an older version says so: an older log's
+        // records are then re-decided byte for byte (rerun), and older builds still read them.
+        if constexpr (requires { body.payload_version(); }) {
+          record.version = body.payload_version();
+        } else {
+          record.version = Body::version;
+        }
         encode_body(body, record.payload);
       },
       event.body);

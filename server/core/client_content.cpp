@@ -167,6 +167,7 @@ void ClientContent::set_experiment(const Experiment& experiment) {
     scene_index_[scene.scene_id] = static_cast<int>(i);
     scenes_.push_back(std::move(content));
   }
+  completion_scene_field_ = experiment.completion.scene_field;
   experiment_config_ = experiment.client.empty() ? "{}" : experiment.client;
   rapidjson::Document client = parse(experiment_config_);
   JsonObject pong;
@@ -221,7 +222,16 @@ std::string ClientContent::args(const std::string& event, const std::string& eng
     SmallDocument args(engine_args);
     auto index = int_member(args.value(), "scene_index");
     if (!index || *index < 0 || *index >= static_cast<std::int64_t>(scenes_.size())) return engine_args;
-    return merged(engine_args, scenes_[static_cast<std::size_t>(*index)].object_members);
+    // A finished study's end scene: the code goes into the content under the key the config
+    // names (completion.scene_field), over what the scene's `client` object has there.
+    std::string own = engine_args;
+    auto code = string_member(args.value(), "completion_code");
+    if (code && !completion_scene_field_.empty()) {
+      JsonObject field;
+      field.str(completion_scene_field_, *code);
+      own = merged(engine_args, field.text());
+    }
+    return merged(own, scenes_[static_cast<std::size_t>(*index)].object_members);
   }
   if (event == "start_game" || event == "pyodide_game_ready") {
     SmallDocument parsed(engine_args);

@@ -90,6 +90,7 @@ class ClientContent {
   std::string pong_;
   std::vector<Member> pong_members_;
   std::string turn_config_ = "null";
+  std::string completion_scene_field_;  // completion.scene_field: "" = none
   std::unordered_map<GameId, int> game_scene_;
   std::unordered_map<std::string, int> subject_scene_;
 };
