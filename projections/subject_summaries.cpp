@@ -5,7 +5,7 @@
 namespace cohort {
 
 std::string SubjectSummary::outcome() const {
-  if (done) return "finished";
+  if (done) return study_ending.empty() ? "finished" : study_ending;
   if (waiting || game != kNoGame) return "in_progress";
   if (!last_end.empty()) return last_end;
   return connected ? "in_progress" : "disconnected";
@@ -132,6 +132,8 @@ void SubjectSummaries::apply(const Event& event) {
         } else if constexpr (std::is_same_v<Body, ev::SubjectDone>) {
           row->done = true;
           row->last_end.clear();
+          row->study_ending = body.ending.value_or("finished");
+          row->completion_code = body.completion_code.value_or("");
         }
       },
       event.body);

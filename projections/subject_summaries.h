@@ -36,9 +36,14 @@ struct SubjectSummary {
   // partner_disconnected, partner_exclusion, ...). Empty once it moves on.
   std::string last_end;
   std::string excluded_reason;  // when it was excluded from a game
+  // Once done: the `completion` ending that finished its study ("finished" for the last scene)
+  // and the code it was given (docs/server.md, "Paying participants: completion codes").
+  std::string study_ending;
+  std::string completion_code;
 
-  // finished, in_progress (waiting or in a game at the end of the log, or connected and not
-  // done), `last_end` when set, else disconnected.
+  // finished (or, for a study an earlier ending finished, that ending: waitroom_timeout,
+  // partner_left, excluded, validation_failed), in_progress (waiting or in a game at the end of
+  // the log, or connected and not done), `last_end` when set, else disconnected.
   std::string outcome() const;
   // Time in waitrooms up to `now`, the stay still open included.
   Millis waited_until(Millis now) const { return waited_ms + (waiting ? now - waiting_since : 0); }

@@ -6,7 +6,7 @@ namespace {
 const std::vector<std::string> kSubjectColumns = {
     "subject_id",      "first_seen_at",   "last_seen_at", "scene_id",       "scenes_reached",
     "waitroom_joins",  "waited_ms",       "waitroom_timeouts", "games_played", "games_completed",
-    "outcome",         "excluded_reason"};
+    "outcome",         "excluded_reason", "completion_code"};
 
 std::vector<Cell> subject_cells(const SubjectSummary& row, Millis log_end) {
   std::string scenes;
@@ -22,7 +22,8 @@ std::vector<Cell> subject_cells(const SubjectSummary& row, Millis log_end) {
           number_cell(row.games_played),
           number_cell(row.games_completed),
           text_cell(row.outcome()),
-          row.excluded_reason.empty() ? Cell{} : text_cell(row.excluded_reason)};
+          row.excluded_reason.empty() ? Cell{} : text_cell(row.excluded_reason),
+          row.completion_code.empty() ? Cell{} : text_cell(row.completion_code)};
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "projections/sessions_export.h"
+#include "projections/subjects_export.h"
 #include "tests/support/engine_harness.h"
 
 using namespace cohort;
@@ -216,4 +217,29 @@ TEST_CASE("completion: the sessions export names the code each subject's study f
   CHECK(bob_row.substr(0, bob_row.find("\r\n")).ends_with(","));
   std::string jsonl = sessions_export(h.projections().analytics, ExportFormat::jsonl);
   CHECK(jsonl.find(R"("completion_code":"C-partner_left")") != std::string::npos);
+}
+
+TEST_CASE("completion: the subjects export says which ending finished a study, and its code") {
+  auto experiment = paid_study("waitroom_timeout", true);
+  experiment->completion.endings["finished"] = ending_with("DONE1", false);
+  Harness h(experiment);
+  h.join("waiter");
+  h.advance(60000);
+  h.connect("finisher");
+  h.send("finisher", cmd::AdvanceScene{});
+  h.send("finisher", cmd::AdvanceScene{});
+  h.join("idle-one");
+  h.send("idle-one", cmd::LeaveGame{});
+  SubjectSummaries subjects(*experiment);
+  for (const Event& event : h.events) subjects.apply(event);
+  std::string csv = subjects_export(subjects, ExportFormat::csv);
+  CHECK(csv.substr(0, csv.find("\r\n")).ends_with(",outcome,excluded_reason,completion_code"));
+  const auto line_of = [&](const std::string& subject) {
+    auto start = csv.find("\r\n" + subject + ",");
+    REQUIRE(start != std::string::npos);
+    return csv.substr(start + 2, csv.find("\r\n", start + 2) - start - 2);
+  };
+  CHECK(line_of("waiter").ends_with(",waitroom_timeout,,C-waitroom_timeout"));
+  CHECK(line_of("finisher").ends_with(",finished,,DONE1"));
+  CHECK(line_of("idle-one").ends_with(",left_waitroom,,"));
 }

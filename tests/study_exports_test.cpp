@@ -91,10 +91,10 @@ TEST_CASE("subjects export: one row per subject ever registered, with how its pa
   REQUIRE(lines.size() == 17);
   CHECK(lines[0] ==
         "subject_id,first_seen_at,last_seen_at,scene_id,scenes_reached,waitroom_joins,waited_ms,waitroom_timeouts,"
-        "games_played,games_completed,outcome,excluded_reason");
+        "games_played,games_completed,outcome,excluded_reason,completion_code");
   // In order of registration; the waiter's wait is the whole timeout.
   CHECK(lines[1] == "waiter,1700000000000,1700000120000,cramped_room,consent;cramped_room,1,120000,1,0,0,"
-                    "waitroom_timeout,");
+                    "waitroom_timeout,,");
   auto rows = rows_by_first_cell(csv);
   std::string outcomes;  // in order of registration
   for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -123,8 +123,8 @@ TEST_CASE("subjects export: one row per subject ever registered, with how its pa
 
   std::string jsonl = subjects_export(log, ExportFormat::jsonl);
   CHECK(jsonl.find(R"({"subject_id":"cheater",)") != std::string::npos);
-  CHECK(jsonl.find(R"("outcome":"excluded","excluded_reason":"tab_hidden"})") != std::string::npos);
-  CHECK(jsonl.find(R"("outcome":"partner_exclusion","excluded_reason":null})") != std::string::npos);
+  CHECK(jsonl.find(R"("outcome":"excluded","excluded_reason":"tab_hidden","completion_code":null})") != std::string::npos);
+  CHECK(jsonl.find(R"("outcome":"partner_exclusion","excluded_reason":null,"completion_code":null})") != std::string::npos);
 }
 
 TEST_CASE("subjects export on a log that is still being written: a waiter's wait so far is counted") {
