@@ -62,7 +62,7 @@ TEST_CASE("completion: bad entries are refused with the key's path") {
   CHECK(completion_error(R"({"timeout": {"code": "X"}})") == "config: completion.timeout: unknown key");
   CHECK(completion_error(R"({"finished": "X"})") == "config: completion.finished: must be an object");
   CHECK(completion_error(R"({"finished": {"code": 7}})") == "config: completion.finished.code: must be a string");
-  CHECK(completion_error(R"({"finished": {"codes": "X"}})") == "config: completion.finished.codes: unknown key");
+  CHECK(completion_error(R"({"finished": {"codes": "X"}})") == "config: completion.finished.codes: unknown key; did you mean code?");
   CHECK(completion_error(R"({"excluded": {"finishes": "yes"}})") ==
         "config: completion.excluded.finishes: must be true or false");
   CHECK(completion_error(R"({"finished": {"code": ")" + std::string(257, 'A') + R"("}})") ==
