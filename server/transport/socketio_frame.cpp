@@ -61,12 +61,13 @@ InboundFrame parse_frame(std::string_view text) {
     case '1': frame.kind = FrameKind::disconnect; break;
     case '2': frame.kind = FrameKind::event; break;
     case '3': frame.kind = FrameKind::ack; break;
-    case '5':
-    case '6': frame.kind = FrameKind::binary; break;
+    case '5': frame.kind = FrameKind::binary; break;
+    case '6': frame.kind = FrameKind::binary_ack; break;
     default: return invalid("unknown Socket.IO packet type");
   }
   rest.remove_prefix(1);
-  if (frame.kind == FrameKind::binary) {  // "45<attachments>-": the count, then as an event
+  bool binary = frame.kind == FrameKind::binary || frame.kind == FrameKind::binary_ack;
+  if (binary) {  // "45<attachments>-": the count, then as an event
     std::size_t digits = 0;
     while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
     if (digits == 0 || digits > 6 || digits >= rest.size() || rest[digits] != '-') {
@@ -95,7 +96,7 @@ InboundFrame parse_frame(std::string_view text) {
     rest.remove_prefix(digits);
   }
   frame.payload = rest;
-  bool carries_array = frame.kind == FrameKind::event || frame.kind == FrameKind::ack || frame.kind == FrameKind::binary;
+  bool carries_array = frame.kind == FrameKind::event || frame.kind == FrameKind::ack || binary;
   if (carries_array && !is_non_empty_array(rest)) return invalid("the payload is not a non-empty JSON array");
   return frame;
 }

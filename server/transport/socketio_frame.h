@@ -15,11 +15,13 @@
 
 namespace cohort::sio {
 
-enum class FrameKind { ping, pong, close, noop, upgrade, connect, disconnect, event, ack, binary, invalid };
+// binary: a binary event header (5); binary_ack: a binary ack header (6). Both announce
+// `attachments` binary frames that follow (binary_event.h puts them together).
+enum class FrameKind { ping, pong, close, noop, upgrade, connect, disconnect, event, ack, binary, binary_ack, invalid };
 
 struct InboundFrame {
   FrameKind kind = FrameKind::invalid;
-  std::size_t attachments = 0;  // binary: how many binary frames follow the header
+  std::size_t attachments = 0;  // binary, binary_ack: how many binary frames follow the header
   std::string_view nsp = "/";
   std::optional<std::int64_t> ack_id;
   std::string_view payload;  // the JSON after the header ("" when none)

@@ -209,7 +209,8 @@ const std::vector<std::string_view>& dropped_event_names() {
   return names;
 }
 
-WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes) {
+WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes,
+                              std::vector<std::string> attachments) {
   WireMessage out;
   auto malformed = [&](std::string code, std::string message) {
     out.content = CommandBody{cmd::Malformed{out.event, std::move(code), std::move(message)}};
@@ -231,6 +232,9 @@ WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_mess
   const Value* payload = doc.Size() > 1 ? &doc[1] : nullptr;
   if (payload && payload->IsNull()) payload = nullptr;
   if (payload && !payload->IsObject()) return malformed("bad_payload", "the payload must be an object");
+  if (!attachments.empty()) {
+    return malformed("bad_payload", "binary attachments are accepted only on the participant's data events");
+  }
   try {
     out.content = decode_payload(out.event, payload, out, max_message_bytes);
   } catch (const BadPayload& bad) {

@@ -46,6 +46,8 @@ struct WireMessage {
   bool breaks_framing = false;
 };
 
-WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes);
+// `attachments`: a binary event's, in placeholder order (server/transport/binary_event.h).
+WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes,
+                              std::vector<std::string> attachments = {});
 
 }  // namespace cohort

@@ -76,13 +76,20 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     finish();
     return;
   }
-  if (admit_frame()) {
-    if (ws_.got_text()) {
-      std::string text = beast::buffers_to_string(buffer_.data());
+  bool admitted = admit_frame();
+  if (ws_.got_text()) {
+    std::string text = beast::buffers_to_string(buffer_.data());
+    if (admitted) {
       handle_text(text);
     } else {
-      handle_binary();
+      keep_in_step(text);
     }
+  } else if (admitted) {
+    auto bytes = buffer_.cdata();
+    handle_binary(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+  } else if (binary_event_) {
+    binary_event_->skip();
+    if (binary_event_->due() == 0) finish_binary_event();
   }
   buffer_.consume(buffer_.size());
   if (!finished_ && !violated_) do_read();
@@ -140,16 +147,54 @@ void WsSession::close_with(websocket::close_code code) {
 }
 
 // Binary frames are only the attachments a binary event header announced.
-void WsSession::handle_binary() {
-  if (attachments_due_ == 0) {
+void WsSession::handle_binary(std::string_view bytes) {
+  if (!binary_event_) {
     violate_protocol("a binary frame that no binary event announced");
     return;
   }
-  --attachments_due_;
+  binary_event_->add(bytes);
+  if (binary_event_->due() == 0) finish_binary_event();
+}
+
+void WsSession::begin_binary_event(const sio::InboundFrame& header) {
+  binary_event_.emplace(header.payload, header.ack_id, header.attachments,
+                        sio::BinaryLimits{static_cast<std::size_t>(context_->config.server.max_message_bytes)});
+  if (header.kind == sio::FrameKind::binary_ack) {
+    binary_event_->drop();  // the server asks clients for no acks
+  } else if (header.nsp != "/") {
+    binary_event_->refuse("bad_payload", "only the default namespace is served");
+  }
+  if (binary_event_->due() == 0) finish_binary_event();
+}
+
+// A frame dropped over the rate limit is not acted on, but a binary event header or attachment
+// is still counted: the attachments that follow are then read and dropped too, rather than taken
+// for frames that no header announced.
+void WsSession::keep_in_step(std::string_view text) {
+  if (binary_event_ || violated_) return;
+  sio::InboundFrame frame = sio::parse_frame(text);
+  if (frame.kind != sio::FrameKind::binary && frame.kind != sio::FrameKind::binary_ack) return;
+  if (!namespace_connected_) return;  // its attachments will break the framing anyway
+  binary_event_.emplace(frame.payload, frame.ack_id, frame.attachments, sio::BinaryLimits{});
+  binary_event_->drop();
+  if (binary_event_->due() == 0) binary_event_.reset();
+}
+
+// The event is whole: refused as a text event would be (an answer, or a close if its array is
+// not an event), else handled as one, with its attachments.
+void WsSession::finish_binary_event() {
+  sio::BinaryEvent event = binary_event_->finish();
+  binary_event_.reset();
+  if (event.dropped) return;  // an ack, or an attachment dropped over the rate limit (already answered)
+  if (!event.error_code.empty()) {
+    reject(cmd::Malformed{"", event.error_code, event.error_message}, event.ack_id);
+    return;
+  }
+  handle_event(event.array_json, event.ack_id, std::move(event.attachments));
 }
 
 void WsSession::handle_text(std::string_view text) {
-  if (attachments_due_ > 0) {
+  if (binary_event_) {
     violate_protocol("a text frame where a binary attachment was due");
     return;
   }
@@ -180,9 +225,7 @@ void WsSession::handle_text(std::string_view text) {
     case sio::FrameKind::disconnect: close_with(websocket::close_code::normal); return;
     case sio::FrameKind::ack: return;  // the server asks clients for no acks
     case sio::FrameKind::binary:
-      attachments_due_ = frame.attachments;
-      reject(cmd::Malformed{"", "bad_payload", "binary attachments are not supported"}, frame.ack_id);
-      return;
+    case sio::FrameKind::binary_ack: begin_binary_event(frame); return;
     case sio::FrameKind::event:
       if (frame.nsp != "/") {
         reject(cmd::Malformed{"", "bad_payload", "only the default namespace is served"}, frame.ack_id);
@@ -226,8 +269,9 @@ void WsSession::relay(const Relay& message) {
   }
 }
 
-void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack) {
-  WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes);
+void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack,
+                             std::vector<std::string> attachments) {
+  WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes, std::move(attachments));
   if (message.breaks_framing) {
     violate_protocol(std::get<cmd::Malformed>(std::get<CommandBody>(message.content)).message);
     return;

@@ -17,7 +17,9 @@
 #include "server/core/outbound.h"
 #include "server/core/resume_tokens.h"
 #include "server/server_context.h"
+#include "server/transport/binary_event.h"
 #include "server/transport/gathered_socket.h"
+#include "server/transport/socketio_frame.h"
 #include "server/transport/strand_socket.h"
 
 namespace cohort {
@@ -48,8 +50,13 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle_text(std::string_view text);
-  void handle_binary();
-  void handle_event(std::string_view payload, std::optional<std::int64_t> ack);
+  void handle_binary(std::string_view bytes);
+  // A binary event header: its attachments are read next (binary_event.h).
+  void begin_binary_event(const sio::InboundFrame& header);
+  void finish_binary_event();
+  void keep_in_step(std::string_view dropped_text);
+  void handle_event(std::string_view payload, std::optional<std::int64_t> ack,
+                    std::vector<std::string> attachments = {});
   void submit(CommandBody body, std::optional<std::int64_t> ack);
   // Every inbound frame counts against the rate limit; false when this one is over it.
   bool admit_frame();
@@ -100,7 +107,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   ResumeTokens resume_tokens_;  // the plain tokens this socket drew or was shown, by hash
   bool namespace_connected_ = false;
   bool violated_ = false;            // a framing violation was seen: nothing more is read
-  std::size_t attachments_due_ = 0;  // binary frames announced by the last binary event header
+  std::optional<sio::BinaryAssembly> binary_event_;  // a binary event whose attachments are due
   std::size_t frames_gathered_ = 0;   // queued, not yet written
   std::size_t frames_in_flight_ = 0;  // in the write in flight
   bool flush_posted_ = false;

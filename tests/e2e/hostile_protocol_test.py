@@ -5,6 +5,7 @@ waits for; and each checks what reached the log.
 
 Run with /usr/bin/python3; COHORT_SERVER names the binary.
 """
+import json
 import os
 import socket
 import sqlite3
@@ -164,6 +165,98 @@ class ProtocolMustsTest(unittest.TestCase):
         raw = RawSocket(self.server.port, connect_namespace=False)
         raw.ws.send("40/random")
         self.assertEqual(raw.ws.recv(), '44/random,{"message":"Invalid namespace"}')
+
+
+def next_frame(raw, prefix, timeout=5.0):
+    """The next text frame that starts with `prefix`, answering pings; None once closed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            raw.ws.settimeout(max(0.1, deadline - time.monotonic()))
+            frame = raw.ws.recv()
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return None
+        except websocket.WebSocketTimeoutException:
+            break
+        if frame == "2":
+            raw.ws.send("3")
+        elif frame == "":
+            return None
+        elif isinstance(frame, str) and frame.startswith(prefix):
+            return frame
+    raise AssertionError(f"no {prefix} frame from the server")
+
+
+class BinaryEventsTest(unittest.TestCase):
+    """Binary events (a header with placeholders, then one binary frame per attachment): the
+    malformed ones are answered and change nothing; the ones that break the framing close."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(experiment(ping_interval_ms=300, ping_timeout_ms=200))
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.server.alive(), "the server died"
+        cls.server.stop()
+
+    def registered(self, subject):
+        raw = RawSocket(self.server.port)
+        raw.emit("register_subject", {"subject_id": subject})
+        self.assertEqual(raw.next_event()[0], "registered")
+        return raw
+
+    def data_rows(self):
+        db = sqlite3.connect(f"file:{self.server.dir.name}/log.db?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM participant_data").fetchone()[0]
+        finally:
+            db.close()
+
+    def answered(self, raw, header, attachments):
+        """Sends an acked binary event; returns its ack's args and checks the socket stays open."""
+        raw.ws.send(header)
+        for blob in attachments:
+            raw.ws.send_binary(blob)
+        ack = json.loads(next_frame(raw, "437")[3:])[0]
+        raw.emit("request_current_scene", {})
+        self.assertIsNotNone(raw.next_event(), f"{header!r}: the socket is still served")
+        return ack
+
+    def test_malformed_binary_events_are_answered_and_store_nothing(self):
+        raw = self.registered("binary-malformed")
+        placeholder = lambda num: {"_placeholder": True, "num": num}
+        header = lambda count, payload: f"45{count}-7" + json.dumps(["emit_episode_data", payload])
+        cases = {
+            "count mismatch": (header(2, {"data": placeholder(0)}), [b"a", b"b"], "bad_payload"),
+            "huge num": (header(1, {"data": placeholder(10**30)}), [b"a"], "bad_payload"),
+            "num past the attachments": (header(1, {"data": placeholder(4000000000)}), [b"a"], "bad_payload"),
+            "negative num": (header(1, {"data": placeholder(-1)}), [b"a"], "bad_payload"),
+            "duplicate num": (header(2, {"a": placeholder(1), "b": placeholder(1)}), [b"a", b"b"], "bad_payload"),
+            "too many attachments": (header(17, {"data": [placeholder(i) for i in range(17)]}), [b"a"] * 17,
+                                     "bad_payload"),
+            "larger than max_message_bytes in all": (header(2, {"a": placeholder(0), "b": placeholder(1)}),
+                                                     [b"x" * 2500, b"y" * 2500], "too_large"),
+        }
+        for name, (head, blobs, code) in cases.items():
+            ack = self.answered(raw, head, blobs)
+            self.assertEqual((ack["status"], ack["code"]), ("error", code), name)
+        # DATA_ROWS_CHECK
+
+    def test_framing_breaks_close(self):
+        for case, frames in enumerate(([b"\x00\x01no header"],
+                       ['452-["emit_episode_data",{"a":{"_placeholder":true,"num":0},"b":{"_placeholder":true,"num":1}}]',
+                        b"one", '42["ping",{}]'],
+                       ['451-["x",{"_placeholder":true,"num":0}]', b"a", b"one too many"])):
+            before = record_count(self.server, "type = 'malformed'")
+            raw = self.registered(f"binary-breaks-{case}")
+            for frame in frames:
+                raw.ws.send_binary(frame) if isinstance(frame, bytes) else raw.ws.send(frame)
+            self.assertIsNotNone(wait_closed(raw, 3), f"{frames!r}: the connection stayed open")
+            time.sleep(0.2)
+            # The one after the close; a refused event before it (the last case's) is one more.
+            self.assertGreaterEqual(record_count(self.server, "type = 'malformed'") - before, 1)
+        # DATA_ROWS_CHECK
 
 
 class DeepNestingTest(unittest.TestCase):

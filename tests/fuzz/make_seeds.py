@@ -94,6 +94,17 @@ def frame_seeds():
         "binary_huge_count": '459999999-["x"]',
         "binary_nsp_ack": '452-/admin,7["x",{"_placeholder":true,"num":1}]',
         "binary_ack": '461-3[{"_placeholder":true,"num":0}]',
+        # A header, then after each NUL byte one binary frame (fuzz_socketio_frame.cpp).
+        "binary_episode_data": '451-5["emit_episode_data",{"data":{"_placeholder":true,"num":0},"scene_id":"g",'
+        '"episode_num":1}]\0\x81\xa1t\x93\x01\x02\x03',
+        "binary_two_swapped": '452-["x",{"b":{"_placeholder":true,"num":1}},[{"_placeholder":true,"num":0}]]\0zero\0one',
+        "binary_count_mismatch": '452-["x",{"_placeholder":true,"num":0}]\0a\0b',
+        "binary_duplicate_num": '452-["x",{"_placeholder":true,"num":1},{"_placeholder":true,"num":1}]\0a\0b',
+        "binary_huge_num": '451-["x",{"_placeholder":true,"num":18446744073709551616}]\0a',
+        "binary_negative_num": '451-["x",{"_placeholder":true,"num":-1}]\0a',
+        "binary_too_many": '4517-["x"]' + "\0a" * 17,
+        "binary_too_large": '451-["x",{"_placeholder":true,"num":0}]\0' + "b" * 5000,
+        "binary_missing_frames": '453-["x",{"_placeholder":true,"num":0}]\0a',
         "ack_id_zero": '420["x"]',
         "ack_id_int64_max": '429223372036854775807["x"]',
         "ack_id_int64_max_plus_1": '429223372036854775808["x"]',
