@@ -55,7 +55,7 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
     return;
   }
   if (!live) {
-    bool metrics = std::holds_alternative<ev::MetricsStored>(event.body);
+    bool metrics = std::holds_alternative<ev::MetricsStored>(event.body) || std::holds_alternative<ev::DataStored>(event.body);
     bool rejected = std::holds_alternative<ev::CommandRejected>(event.body);
     if (!metrics && !rejected) {
       flag(seq, 5, std::string(event_name(event.body)) + " for game " + std::to_string(event.game) +
@@ -80,6 +80,7 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
 void Audit::after_event(Seq seq, const Event& event, const SessionMap& state) {
   // These change no state: nothing to re-check.
   if (std::holds_alternative<ev::Notification>(event.body) || std::holds_alternative<ev::MetricsStored>(event.body) ||
+      std::holds_alternative<ev::DataStored>(event.body) ||
       std::holds_alternative<ev::CommandRejected>(event.body)) {
     return;
   }

@@ -265,6 +265,7 @@ class Applier {
     subject->redirect_url = b.redirect_url;
   }
   void operator()(const ev::MetricsStored&) {}
+  void operator()(const ev::DataStored&) {}
   void operator()(const ev::Notification&) {}
   void operator()(const ev::CommandRejected&) {}
   void operator()(const ev::ExperimentConfigured& b) {

@@ -32,6 +32,10 @@ ServerSettings read_server(ConfigObject& r) {
   s.max_queued_commands = static_cast<int>(r.integer("max_queued_commands", s.max_queued_commands, 100, 100000000));
   s.request_timeout_ms = static_cast<int>(r.integer("request_timeout_ms", s.request_timeout_ms, 100, 3600000));
   s.restart_grace_ms = static_cast<int>(r.integer("restart_grace_ms", s.restart_grace_ms, 0, 86400000));
+  s.max_data_bytes_per_message =
+      r.integer("max_data_bytes_per_message", s.max_data_bytes_per_message, 1024, 64 * 1024 * 1024);
+  s.max_data_bytes_per_subject =
+      r.integer("max_data_bytes_per_subject", s.max_data_bytes_per_subject, 1024, 1LL << 40);
   s.trusted_proxies = r.strings("trusted_proxies");
   s.allowed_origins = r.strings("allowed_origins");
   s.static_dir = r.string("static_dir", "");

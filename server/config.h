@@ -33,6 +33,10 @@ struct ServerSettings {
   int max_queued_commands = 100000;    // commands waiting for the engine before `overloaded`
   int request_timeout_ms = 30000;      // an HTTP request (headers and body) must arrive within this
   int restart_grace_ms = 15000;        // after a restart, how long the subjects of the last run may take to come back
+  // The participant's data (docs/server.md, "Participant data"): one data event, its JSON and
+  // attachments together (and never more than max_message_bytes), and all a subject may store.
+  std::int64_t max_data_bytes_per_message = 1048576;
+  std::int64_t max_data_bytes_per_subject = 64LL * 1024 * 1024;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
   std::vector<std::string> allowed_origins;  // browser Origins that may open a socket; [] = the server's own
   // The study's page and its files (docs/mug.md): "" = none; else a directory, made absolute at start.

@@ -150,3 +150,40 @@ Seq LogReader::last_at_or_before(Millis at) {
 }
 
 }  // namespace cohort
+
+namespace cohort {
+
+void LogReader::scan_data(const std::function<bool(const DataRecord&, std::uint64_t)>& visit) {
+  if (schema_version_ < 4) return;
+  SQLite::Statement rows(connection_->db,
+                         "SELECT seq, at, kind, subject, game, scene, json, checksum FROM participant_data ORDER BY seq");
+  SQLite::Statement attachments(connection_->db, "SELECT data FROM participant_attachments WHERE seq = ? ORDER BY num");
+  while (rows.executeStep()) {
+    DataRecord data;
+    data.seq = rows.getColumn(0).getInt64();
+    data.at = rows.getColumn(1).getInt64();
+    data.kind = rows.getColumn(2).getString();
+    data.subject = rows.getColumn(3).getString();
+    data.game = rows.getColumn(4).isNull() ? kNoGame : rows.getColumn(4).getInt64();
+    data.scene = rows.getColumn(5).isNull() ? kNoScene : rows.getColumn(5).getInt();
+    data.json = rows.getColumn(6).getString();
+    auto stored = static_cast<std::uint64_t>(rows.getColumn(7).getInt64());
+    attachments.bind(1, static_cast<std::int64_t>(data.seq));
+    while (attachments.executeStep()) {
+      const auto& blob = attachments.getColumn(0);
+      data.attachments.emplace_back(static_cast<const char*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
+    }
+    attachments.reset();
+    if (!visit(data, stored)) return;
+  }
+}
+
+std::vector<std::pair<std::string, std::int64_t>> LogReader::data_bytes_by_subject() {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  if (schema_version_ < 4) return out;
+  SQLite::Statement rows(connection_->db, "SELECT subject, sum(bytes) FROM participant_data GROUP BY subject");
+  while (rows.executeStep()) out.emplace_back(rows.getColumn(0).getString(), rows.getColumn(1).getInt64());
+  return out;
+}
+
+}  // namespace cohort

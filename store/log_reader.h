@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/vocabulary/record.h"
+#include "store/participant_data.h"
 
 namespace cohort {
 
@@ -52,6 +53,12 @@ class LogReader {
   // The first record of a type, with its stored checksum, unchecked (nullopt when none). Found
   // by a scan of the table (only the position is indexed), which stops at the first match.
   std::optional<std::pair<Record, std::uint64_t>> first_of_type(const std::string& type);
+  // The participant's data (store/participant_data.h), in position order, each row with its
+  // attachments (in num order, as stored: a lost one is simply missing) and its stored checksum;
+  // `visit` returns false to stop early. None on a log older than schema 4.
+  void scan_data(const std::function<bool(const DataRecord&, std::uint64_t stored_checksum)>& visit);
+  // The bytes of data stored per subject (the per-subject bound counts from these).
+  std::vector<std::pair<std::string, std::int64_t>> data_bytes_by_subject();
 
  private:
   struct Connection;

@@ -16,6 +16,8 @@ struct LogWriter::Connection {
   std::unique_ptr<SQLite::Statement> insert_record;
   std::unique_ptr<SQLite::Statement> insert_snapshot;
   std::unique_ptr<SQLite::Statement> prune_snapshots;
+  std::unique_ptr<SQLite::Statement> insert_data;
+  std::unique_ptr<SQLite::Statement> insert_attachment;
 };
 
 namespace {
@@ -35,6 +37,30 @@ void bind_record(SQLite::Statement& insert, const Record& r) {
   insert.bind(11, static_cast<std::int64_t>(record_checksum(r)));
 }
 
+void insert_data(SQLite::Statement& insert, SQLite::Statement& attach, DataRecord& data, const Record& command) {
+  data.seq = command.seq;
+  data.at = command.at;
+  insert.bind(1, static_cast<std::int64_t>(data.seq));
+  insert.bind(2, static_cast<std::int64_t>(data.at));
+  insert.bindNoCopy(3, data.kind);
+  insert.bindNoCopy(4, data.subject);
+  if (data.game == kNoGame) insert.bind(5); else insert.bind(5, static_cast<std::int64_t>(data.game));
+  if (data.scene == kNoScene) insert.bind(6); else insert.bind(6, data.scene);
+  insert.bindNoCopy(7, data.json);
+  insert.bind(8, static_cast<std::int64_t>(data.attachments.size()));
+  insert.bind(9, data_bytes(data));
+  insert.bind(10, static_cast<std::int64_t>(data_checksum(data)));
+  insert.exec();
+  insert.reset();
+  for (std::size_t num = 0; num < data.attachments.size(); ++num) {
+    attach.bind(1, static_cast<std::int64_t>(data.seq));
+    attach.bind(2, static_cast<std::int64_t>(num));
+    attach.bindNoCopy(3, data.attachments[num].data(), static_cast<int>(data.attachments[num].size()));
+    attach.exec();
+    attach.reset();
+  }
+}
+
 }  // namespace
 
 LogWriter::LogWriter(Options options) : options_(std::move(options)) {
@@ -52,6 +78,12 @@ LogWriter::LogWriter(Options options) : options_(std::move(options)) {
         connection_->db,
         "DELETE FROM snapshots WHERE projection = ?1 AND seq < "
         "(SELECT min(seq) FROM (SELECT seq FROM snapshots WHERE projection = ?1 ORDER BY seq DESC LIMIT 2))");
+    connection_->insert_data = std::make_unique<SQLite::Statement>(
+        connection_->db,
+        "INSERT INTO participant_data(seq, at, kind, subject, game, scene, json, attachments, bytes, checksum) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    connection_->insert_attachment = std::make_unique<SQLite::Statement>(
+        connection_->db, "INSERT INTO participant_attachments(seq, num, data) VALUES (?, ?, ?)");
     last_committed_ = connection_->db.execAndGet("SELECT coalesce(max(seq), 0) FROM records").getInt64();
   } catch (const SQLite::Exception& error) {
     throw StoreError(options_.path + ": " + error.what());
@@ -160,7 +192,8 @@ void LogWriter::commit(std::vector<Pending>& batch) {
   } catch (const std::exception& error) {
     // Nothing of the batch is visible: fail every request in it, and every later one.
     for (auto& insert : {connection_->insert_record.get(), connection_->insert_snapshot.get(),
-                         connection_->prune_snapshots.get()}) {
+                         connection_->prune_snapshots.get(), connection_->insert_data.get(),
+                         connection_->insert_attachment.get()}) {
       insert->tryReset();
     }
     for (auto& outcome : outcomes) outcome = AppendOutcome{false, 0, 0, error.what()};
@@ -192,6 +225,9 @@ Seq LogWriter::insert_batch(std::vector<Pending>& batch, std::vector<AppendOutco
         bind_record(insert, event);
         insert.exec();
         insert.reset();
+      }
+      if (request->data) {
+        insert_data(*connection_->insert_data, *connection_->insert_attachment, *request->data, request->command);
       }
       outcome.first_seq = command_seq;
       outcome.last_seq = next - 1;

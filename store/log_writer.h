@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -13,14 +14,17 @@
 #include "base/mutex.h"
 #include "base/thread_role.h"
 #include "engine/vocabulary/record.h"
+#include "store/participant_data.h"
 #include "store/schema.h"
 
 namespace cohort {
 
-// One command and the events it caused: appended together or not at all.
+// One command and the events it caused: appended together or not at all. A store_data
+// command carries its data too, written in the same transaction under the command's position.
 struct AppendRequest {
   Record command;
   std::vector<Record> events;
+  std::optional<DataRecord> data;
 };
 
 // A projection's state, saved in the same transaction as the records queued before it.

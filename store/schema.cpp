@@ -118,8 +118,35 @@ void no_secrets(SQLite::Database& db) {
   }
 }
 
+// The participant's data, beside the records: one row per store_data command, under its
+// position, and its binary attachments. Nothing older changes, so a schema-3 log gains two
+// empty tables.
+void participant_data(SQLite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE participant_data (
+      seq         INTEGER PRIMARY KEY,         -- the store_data command that carried it
+      at          INTEGER NOT NULL,            -- the command's time, ms since the Unix epoch
+      kind        TEXT    NOT NULL,            -- the wire event, e.g. emit_episode_data
+      subject     TEXT    NOT NULL,
+      game        INTEGER,
+      scene       INTEGER,                     -- the scene index
+      json        TEXT    NOT NULL,            -- the event's object, placeholders in place
+      attachments INTEGER NOT NULL,            -- rows in participant_attachments
+      bytes       INTEGER NOT NULL,            -- json and attachments together
+      checksum    INTEGER NOT NULL             -- xxh3-64 of the row and its attachments
+    );
+    CREATE TABLE participant_attachments (
+      seq  INTEGER NOT NULL,                   -- participant_data.seq
+      num  INTEGER NOT NULL,                   -- the placeholder's num
+      data BLOB    NOT NULL,
+      PRIMARY KEY (seq, num)
+    );
+  )sql");
+}
+
 using Migration = void (*)(SQLite::Database&);
-constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1, snapshots_with_checksum, no_secrets};
+constexpr std::array<Migration, kSchemaVersion> kMigrations = {create_version_1, snapshots_with_checksum, no_secrets,
+                                                               participant_data};
 
 int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 int application_id(SQLite::Database& db) { return db.execAndGet("PRAGMA application_id").getInt(); }

@@ -9,8 +9,9 @@ class Database;
 namespace cohort {
 
 // 1: records, meta, snapshots. 2: snapshots carry a checksum. 3: no secret in the file: resume
-// tokens only as hashes, no admin token in meta.config (store/plain_tokens.h).
-inline constexpr int kSchemaVersion = 3;
+// tokens only as hashes, no admin token in meta.config (store/plain_tokens.h). 4: the
+// participant's data (participant_data, participant_attachments; store/participant_data.h).
+inline constexpr int kSchemaVersion = 4;
 // PRAGMA application_id of every Cohort log ("Coh1"): tells our files from other SQLite files.
 inline constexpr int kApplicationId = 0x436f6831;
 // What the WAL is cut back to after a checkpoint (docs/log.md, checkpoint policy).

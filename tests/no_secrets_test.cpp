@@ -159,6 +159,7 @@ std::string old_fixture(const TempDir& dir) {
   old_snapshot.bind(1, snapshot.data(), static_cast<int>(snapshot.size()));
   old_snapshot.bind(2, static_cast<std::int64_t>(snapshot_checksum(5, "projections", snapshot)));
   old_snapshot.exec();
+  db.exec("DROP TABLE participant_data; DROP TABLE participant_attachments");  // schema 4's
   db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
   db.exec("PRAGMA user_version = 2");
   transaction.commit();
@@ -319,7 +320,7 @@ TEST_CASE("schema 2 -> 3: a log with plain tokens reads as migrated, and the mig
     CHECK(rows_of(old) == rows_of(fixture));
     SQLite::Database db(old, SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("PRAGMA user_version").getInt() == kSchemaVersion);
-    CHECK(db.execAndGet("SELECT value FROM meta WHERE key = 'schema_version'").getString() == "3");
+    CHECK(db.execAndGet("SELECT value FROM meta WHERE key = 'schema_version'").getString() == std::to_string(kSchemaVersion));
     CHECK(db.execAndGet("SELECT count(*) FROM snapshots").getInt() == 0);
     std::string config = db.execAndGet("SELECT value FROM meta WHERE key = 'config'").getString();
     CHECK(config.find("admin_token") == std::string::npos);

@@ -141,8 +141,38 @@ TEST_CASE("mug's client: every event it sends is a command, a relay, a reply or 
   CHECK(std::get_if<Dropped>(&bare.content));
   // Still an event: a payload that is not an object is refused, as for every event.
   CHECK(malformed(decode(R"(["client_console_log",[1]])"))->code == "bad_payload");
-  // The participant's data is another issue's: still unknown here.
-  CHECK(malformed(decode(R"(["sync_globals",{}])"))->code == "unknown_event");
+}
+
+TEST_CASE("the participant's data: a store_data command, and its data beside it, bounded per message") {
+  auto globals = decode(R"(["sync_globals",{"mugGlobals":{"subjectName":"ann","n":1}}])");
+  REQUIRE(command<cmd::StoreData>(globals));
+  CHECK(command<cmd::StoreData>(globals)->kind == "sync_globals");
+  CHECK(command<cmd::StoreData>(globals)->scene_id == std::nullopt);
+  REQUIRE(globals.data);
+  CHECK(globals.data->json == R"({"mugGlobals":{"subjectName":"ann","n":1}})");
+  CHECK(command<cmd::StoreData>(globals)->bytes == static_cast<std::int64_t>(globals.data->json.size()));
+
+  // As mug's client sends an episode: the msgpack bytes as attachment 0, a placeholder in `data`.
+  std::string blob("\x83\xa1t\x93\x00\x01\x02", 7);
+  auto episode = decode_wire_event(
+      R"(["emit_episode_data",{"data":{"_placeholder":true,"num":0},"scene_id":"room","episode_num":3}])", 4096, {blob});
+  REQUIRE(command<cmd::StoreData>(episode));
+  CHECK(command<cmd::StoreData>(episode)->scene_id == "room");
+  REQUIRE(episode.data);
+  CHECK(episode.data->attachments == std::vector<std::string>{blob});
+  CHECK(command<cmd::StoreData>(episode)->bytes == static_cast<std::int64_t>(episode.data->json.size() + blob.size()));
+  CHECK(command<cmd::StoreData>(decode(R"(["static_scene_data_emission",{"data":{"q1":"yes"},"scene_id":"survey"}])")));
+  CHECK(command<cmd::StoreData>(decode(R"(["emit_remote_game_data",{"data":{"t":[]},"scene_id":"room"}])")));
+
+  // Bounded per message, JSON and attachments together; refused data keeps nothing.
+  auto over = decode_wire_event(R"(["emit_episode_data",{"data":{"_placeholder":true,"num":0}}])", 4096,
+                                {std::string(2000, 'x')}, 1500);
+  CHECK(malformed(over)->code == "too_large");
+  CHECK_FALSE(over.data);
+  CHECK(malformed(decode(R"(["sync_globals"])"))->message == "the payload must be an object");
+  CHECK(malformed(decode(R"(["sync_globals",{"scene_id":4}])"))->message == "scene_id must be a string");
+  // Attachments go only with data events.
+  CHECK(malformed(decode_wire_event(R"(["ping",{"x":{"_placeholder":true,"num":0}}])", 4096, {"b"}))->code == "bad_payload");
 }
 
 TEST_CASE("relays go to the seats mug's server sends them to") {

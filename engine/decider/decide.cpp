@@ -54,6 +54,8 @@ void subject_command(Decision& d, const CommandBody& body) {
           rules::ping(d, *subject, c);
         } else if constexpr (std::is_same_v<C, cmd::RequestCurrentScene>) {
           rules::request_current_scene(d, *subject);
+        } else if constexpr (std::is_same_v<C, cmd::StoreData>) {
+          rules::store_data(d, *subject, c);
         } else {
           rules::game_command(d, *subject, body);
         }

@@ -12,6 +12,8 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c);
 void advance_scene(Decision& d, const Subject& subject);
 void ping(Decision& d, const Subject& subject, const cmd::Ping& c);
 void request_current_scene(Decision& d, const Subject& subject);
+// The participant's data: filed under the subject, its game and the scene it names, then acked.
+void store_data(Decision& d, const Subject& subject, const cmd::StoreData& c);
 void disconnect(Decision& d, const Subject& subject);
 void server_started(Decision& d, const cmd::ServerStarted& c);
 // Who is still absent when the restart grace ends is disconnected now.

@@ -182,6 +182,24 @@ void request_current_scene(Decision& d, const Subject& subject) {
   d.reply("activate_scene", activate_scene_args(d, subject.scene, is_done ? &done : nullptr));
 }
 
+// mug's client sends a scene's data as it leaves the scene (on terminate_scene, after the engine
+// has moved the subject on), so the scene is the one the data names when it names one of the
+// experiment, else the subject's. Game data belongs to the subject's game, or to the game it
+// last played (sent after that game ended); answers and globals to a game only while in one.
+void store_data(Decision& d, const Subject& subject, const cmd::StoreData& c) {
+  int scene = subject.scene;
+  const auto& scenes = d.state().experiment->scenes;
+  for (std::size_t i = 0; c.scene_id && i < scenes.size(); ++i) {
+    if (scenes[i].scene_id == *c.scene_id) scene = static_cast<int>(i);
+  }
+  bool game_data = c.kind == "emit_episode_data" || c.kind == "emit_remote_game_data";
+  GameId game = subject.game != kNoGame ? subject.game : game_data ? subject.last_game : kNoGame;
+  d.emit(subject.id, game, scene, ev::DataStored{c.kind, c.bytes});
+  JsonObject ok;
+  ok.str("status", "ok");
+  d.ack(std::move(ok));
+}
+
 void disconnect(Decision& d, const Subject& subject) { lose_connection(d, subject); }
 
 void server_started(Decision& d, const cmd::ServerStarted& c) {

@@ -147,6 +147,23 @@ struct EmitMetrics {
   bool operator==(const EmitMetrics&) const = default;
 };
 
+// The participant's data (mug's emit_episode_data, emit_remote_game_data,
+// static_scene_data_emission, sync_globals): the command carries what the engine decides on;
+// the data itself goes beside it, from the socket to the log's participant_data table in the
+// command's transaction (docs/log.md), and never through the engine or the projections.
+struct StoreData {
+  static constexpr std::string_view name = "store_data";
+  std::string kind;                     // the wire event
+  std::optional<std::string> scene_id;  // the scene the client says the data is from
+  std::int64_t bytes = 0;               // its JSON text and attachments together
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("kind", s.kind);
+    v("scene_id", s.scene_id);
+    v("bytes", s.bytes);
+  }
+  bool operator==(const StoreData&) const = default;
+};
+
 // The socket closed, or missed its pong.
 struct Disconnect {
   static constexpr std::string_view name = "disconnect";
@@ -210,7 +227,7 @@ using CommandBody =
     std::variant<cmd::RegisterSubject, cmd::AdvanceScene, cmd::JoinGame, cmd::LeaveGame, cmd::Ping, cmd::RequestCurrentScene,
                  cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
                  cmd::ReconnectionSuccess, cmd::ReconnectionTimeout, cmd::MidGameExclusion, cmd::GameComplete,
-                 cmd::EmitMetrics, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,
+                 cmd::EmitMetrics, cmd::StoreData, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,
                  cmd::Malformed>;
 
 struct Command {

@@ -223,6 +223,19 @@ struct MetricsStored {
   bool operator==(const MetricsStored&) const = default;
 };
 
+// A store_data command was accepted: its data is in the participant_data table, under the
+// command's position, with this event's subject, game and scene. Changes no state.
+struct DataStored {
+  COHORT_EVENT("data_stored")
+  std::string kind;
+  std::int64_t bytes = 0;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("kind", s.kind);
+    v("bytes", s.bytes);
+  }
+  bool operator==(const DataStored&) const = default;
+};
+
 // The outbox (DESIGN.md rule 3): a message the server sends after the commit.
 // Addressed to `conn` when set, else to the envelope subject's current socket.
 struct Notification {
@@ -314,7 +327,7 @@ using EventBody =
                  ev::ValidationReported, ev::GameStarted, ev::GamePaused,
                  ev::ReconnectionReported, ev::GameResumed, ev::PlayerExcluded,
                  ev::EpisodeCompleted, ev::GameEnded, ev::SubjectAdvanced, ev::SubjectDone,
-                 ev::MetricsStored, ev::Notification, ev::CommandRejected, ev::ExperimentConfigured, ev::ServerStarted,
+                 ev::MetricsStored, ev::DataStored, ev::Notification, ev::CommandRejected, ev::ExperimentConfigured, ev::ServerStarted,
                  ev::SubjectAbsent, ev::RestartGraceStarted, ev::RestartGraceEnded, ev::GameDeadlineDeferred>;
 
 struct Event {

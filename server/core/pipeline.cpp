@@ -20,12 +20,13 @@ Millis wall_clock_ms() {
 }  // namespace
 
 Pipeline::Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every,
-                   Bounds bounds)
+                   Bounds bounds, StoredDataBytes stored_data)
     : engine_(std::move(engine)),
       writer_(writer),
       metrics_(metrics),
       hooks_(std::move(hooks)),
       bounds_(bounds),
+      stored_data_(std::move(stored_data)),
       snapshot_every_(snapshot_every),
       snapshot_seq_(engine_.projections().last_seq) {
   thread_ = std::thread([this] { run(); });
@@ -42,7 +43,7 @@ void Pipeline::submit(Command command) {
   wake_.notify_one();
 }
 
-Pipeline::Offer Pipeline::offer(Command command) {
+Pipeline::Offer Pipeline::offer(Command command, std::optional<DataRecord> data) {
   Offer outcome = Offer::queued;
   {
     MutexLock lock(mutex_);
@@ -54,8 +55,9 @@ Pipeline::Offer Pipeline::offer(Command command) {
       command.body = cmd::Malformed{std::string(command_name(command.body)), "overloaded",
                                     "the server is overloaded; the message was dropped"};
       outcome = Offer::refused_on_record;
+      data.reset();
     }
-    queue_.emplace_back(ClientCommand{std::move(command), std::chrono::steady_clock::now()});
+    queue_.emplace_back(ClientCommand{std::move(command), std::chrono::steady_clock::now(), std::move(data)});
   }
   wake_.notify_one();
   return outcome;
@@ -109,7 +111,7 @@ void Pipeline::run() {
         continue;
       }
       ConnId conn = client->command.conn;
-      count_rejections(conn, execute(std::move(client->command), client->read_at));
+      count_rejections(conn, execute(std::move(client->command), client->read_at, std::move(client->data)));
     } else {
       std::get<std::function<void(const Engine&)>>(item)(engine_);
     }
@@ -130,7 +132,20 @@ void Pipeline::count_rejections(ConnId conn, int rejections) {
   if (rejections > 0) rejections_this_second_[conn] += rejections;
 }
 
-int Pipeline::execute(Command command, ReadAt read_at) {
+void Pipeline::hold_to_data_bound(Command& command, std::optional<DataRecord>& data) {
+  if (!data || command.subject.empty()) return;  // no subject: refused not_registered by the engine
+  std::int64_t stored = 0;
+  if (auto it = stored_data_.find(command.subject); it != stored_data_.end()) stored = it->second;
+  std::int64_t bytes = data_bytes(*data);
+  if (stored + bytes <= bounds_.max_data_bytes_per_subject) return;
+  command.body = cmd::Malformed{data->kind, "too_large",
+                                "subject " + command.subject + " has stored " + std::to_string(stored) +
+                                    " bytes of data; at most " + std::to_string(bounds_.max_data_bytes_per_subject) +
+                                    " are stored per subject"};
+  data.reset();
+}
+
+int Pipeline::execute(Command command, ReadAt read_at, std::optional<DataRecord> data) {
   // Time only moves forward, even if the wall clock steps back.
   last_at_ = std::max(last_at_, wall_clock_ms());
   command.at = last_at_;
@@ -142,16 +157,17 @@ int Pipeline::execute(Command command, ReadAt read_at) {
       return 0;
     }
   }
+  hold_to_data_bound(command, data);
   std::size_t violations_before = engine_.projections().audit.violation_count();
   std::vector<Event> events = engine_.execute(command);
-  int rejections = journal(command, std::move(events), violations_before, read_at);
+  int rejections = journal(command, std::move(events), violations_before, read_at, std::move(data));
   snapshot_if_due();
   rearm(command);
   return rejections;
 }
 
 int Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before,
-                      ReadAt read_at) {
+                      ReadAt read_at, std::optional<DataRecord> data) {
   int rejections = 0;
   bool game_created = false;
   AppendRequest request;
@@ -160,6 +176,15 @@ int Pipeline::journal(const Command& command, std::vector<Event> events, std::si
   for (const Event& event : events) {
     request.events.push_back(to_record(event));
     game_created = game_created || std::holds_alternative<ev::GameCreated>(event.body);
+    // Accepted: the data goes into the command's transaction, filed as the engine decided.
+    if (data && std::holds_alternative<ev::DataStored>(event.body)) {
+      data->subject = event.subject;
+      data->game = event.game;
+      data->scene = event.scene;
+      stored_data_[event.subject] += data_bytes(*data);
+      request.data = std::move(data);
+      data.reset();
+    }
     if (const auto* rejected = std::get_if<ev::CommandRejected>(&event.body)) {
       ++rejections;
       metrics_.rejected();

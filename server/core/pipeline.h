@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -26,6 +27,7 @@ namespace cohort {
 struct PipelineBounds {
   std::size_t max_queued = SIZE_MAX;  // client commands waiting for the engine
   int rejections_per_s = INT32_MAX;   // journaled rejections per socket per second
+  std::int64_t max_data_bytes_per_subject = INT64_MAX;  // the participant's data a subject may store
 };
 
 // What one command decided, once committed.
@@ -36,6 +38,10 @@ struct Committed {
   // server's own command (a timer).
   std::optional<std::chrono::steady_clock::time_point> match_read_at;
 };
+
+// The participant's data each subject has stored so far, as the log holds it
+// (LogReader::data_bytes_by_subject): where the per-subject bound starts from.
+using StoredDataBytes = std::unordered_map<std::string, std::int64_t>;
 
 class Pipeline {
  public:
@@ -52,7 +58,8 @@ class Pipeline {
   // Every `snapshot_every` records a snapshot of the projections goes to the log.
   // REQUIRES: `writer` and `metrics` outlive the pipeline.
   using Bounds = PipelineBounds;
-  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every, Bounds bounds = {});
+  Pipeline(Engine engine, LogWriter& writer, Metrics& metrics, Hooks hooks, int snapshot_every, Bounds bounds = {},
+           StoredDataBytes stored_data = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -66,8 +73,11 @@ class Pipeline {
   // budget of journaled rejections: once its socket has had `rejections_per_s` in a second,
   // its further commands that second are dropped undecided, so that a client being refused
   // cannot grow the log faster than that.
+  // A store_data command comes with its data, which goes to the log beside the command when the
+  // engine accepts it (and the subject's stored data stays within max_data_bytes_per_subject;
+  // past it the command is refused `too_large`), and is dropped otherwise.
   enum class Offer { queued, refused_on_record, refused };
-  Offer offer(Command command);
+  Offer offer(Command command, std::optional<DataRecord> data = std::nullopt);
   // Runs `read` on the engine thread, between commands, with the engine as it stands. False
   // (and `read` never runs) once the pipeline is stopping.
   bool query(std::function<void(const Engine&)> read);
@@ -83,6 +93,7 @@ class Pipeline {
   struct ClientCommand {
     Command command;
     std::chrono::steady_clock::time_point read_at;  // when offered, in the turn its socket read it
+    std::optional<DataRecord> data;
   };
   using Item = std::variant<Command, ClientCommand, std::function<void(const Engine&)>>;
   // Whether the client's budget of rejections this second is spent.
@@ -90,11 +101,15 @@ class Pipeline {
   void count_rejections(ConnId conn, int rejections) REQUIRES(engine_thread_);
   void run();
   // Both return how many rejections the command's events hold. `read_at`: a client's command,
-  // read by its socket then.
+  // read by its socket then; `data`: a store_data command's data.
   using ReadAt = std::optional<std::chrono::steady_clock::time_point>;
-  int execute(Command command, ReadAt read_at = std::nullopt) REQUIRES(engine_thread_);
-  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before, ReadAt read_at)
+  int execute(Command command, ReadAt read_at = std::nullopt, std::optional<DataRecord> data = std::nullopt)
       REQUIRES(engine_thread_);
+  // Refuses a subject's data past max_data_bytes_per_subject: the command becomes a too_large
+  // rejection, and its data is dropped.
+  void hold_to_data_bound(Command& command, std::optional<DataRecord>& data) REQUIRES(engine_thread_);
+  int journal(const Command& command, std::vector<Event> events, std::size_t violations_before, ReadAt read_at,
+              std::optional<DataRecord> data) REQUIRES(engine_thread_);
   void snapshot_if_due() REQUIRES(engine_thread_);
   void rearm(const Command& command) REQUIRES(engine_thread_);
   void on_commit_failed(const std::string& error);
@@ -114,6 +129,7 @@ class Pipeline {
   Millis last_at_ GUARDED_BY(engine_thread_) = 0;
   std::int64_t budget_second_ GUARDED_BY(engine_thread_) = -1;
   std::unordered_map<ConnId, int> rejections_this_second_ GUARDED_BY(engine_thread_);
+  StoredDataBytes stored_data_ GUARDED_BY(engine_thread_);
   std::optional<Deadline> armed_ GUARDED_BY(engine_thread_);
   const int snapshot_every_;
   Seq snapshot_seq_ GUARDED_BY(engine_thread_);

@@ -21,6 +21,17 @@ namespace {
 // The state where the last run left it: from the newest trusted snapshot and the records
 // after it, else from the whole log, each read with the experiment of its time (the config's
 // for a new log). `configured`: whether the log records the experiment in force as an event.
+// The participant's data each subject has stored, from the log (none in a new one).
+StoredDataBytes stored_data_bytes(const std::string& path) {
+  StoredDataBytes out;
+  std::error_code missing;
+  auto size = std::filesystem::file_size(path, missing);
+  if (missing || size == 0) return out;
+  LogReader reader(path);
+  for (auto& [subject, bytes] : reader.data_bytes_by_subject()) out.emplace(std::move(subject), bytes);
+  return out;
+}
+
 Projector restore_state(const std::string& path, std::shared_ptr<const Experiment> experiment, Seq& snapshot_seq,
                         bool& configured) {
   snapshot_seq = 0;
@@ -100,7 +111,9 @@ ServerCore::ServerCore(boost::asio::io_context& io, const Config& config,
           .arm_timer = [this](std::optional<Millis> at) { timer_.arm(at); },
           .fatal = std::move(on_fatal)},
       config.server.snapshot_every,
-      Pipeline::Bounds{static_cast<std::size_t>(config.server.max_queued_commands), config.server.rejections_per_s});
+      Pipeline::Bounds{static_cast<std::size_t>(config.server.max_queued_commands), config.server.rejections_per_s,
+                       config.server.max_data_bytes_per_subject},
+      stored_data_bytes(config.server.db));
 
   // A log that does not record its experiment yet (a new one, or one written before the event
   // existed) first records the one its records were written under; then a changed one.

@@ -192,6 +192,32 @@ Content decode_payload(const std::string& name, const Value* payload, WireMessag
   return CommandBody{cmd::Malformed{name, "unknown_event", "no such event: " + name.substr(0, 64)}};
 }
 
+// A data event's object is kept as received (re-serialized compactly, placeholders in place),
+// with its attachments; the command names only its kind, the scene the client names and its size.
+void decode_data(WireMessage& out, const Value* payload, std::vector<std::string> attachments, std::int64_t max_bytes) {
+  auto refuse = [&](std::string code, std::string message) {
+    out.content = CommandBody{cmd::Malformed{out.event, std::move(code), std::move(message)}};
+  };
+  if (!payload) return refuse("bad_payload", "the payload must be an object");
+  DataRecord data;
+  data.kind = out.event;
+  data.json = to_json(*payload);
+  data.attachments = std::move(attachments);
+  std::int64_t bytes = data_bytes(data);
+  if (bytes > max_bytes) {
+    return refuse("too_large", "data of " + std::to_string(bytes) + " bytes; at most " + std::to_string(max_bytes) +
+                                   " are stored per message");
+  }
+  std::optional<std::string> scene_id;
+  try {
+    scene_id = Fields(payload).text("scene_id");
+  } catch (const BadPayload& bad) {
+    return refuse("bad_payload", bad.message);
+  }
+  out.content = CommandBody{cmd::StoreData{out.event, std::move(scene_id), bytes}};
+  out.data = std::move(data);
+}
+
 }  // namespace
 
 // What mug's client sends and mug's server keeps only in its own logs, its admin console or
@@ -209,8 +235,13 @@ const std::vector<std::string_view>& dropped_event_names() {
   return names;
 }
 
+bool is_data_event(std::string_view name) {
+  return name == "emit_episode_data" || name == "emit_remote_game_data" || name == "static_scene_data_emission" ||
+         name == "sync_globals";
+}
+
 WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes,
-                              std::vector<std::string> attachments) {
+                              std::vector<std::string> attachments, std::int64_t max_data_bytes) {
   WireMessage out;
   auto malformed = [&](std::string code, std::string message) {
     out.content = CommandBody{cmd::Malformed{out.event, std::move(code), std::move(message)}};
@@ -232,6 +263,10 @@ WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_mess
   const Value* payload = doc.Size() > 1 ? &doc[1] : nullptr;
   if (payload && payload->IsNull()) payload = nullptr;
   if (payload && !payload->IsObject()) return malformed("bad_payload", "the payload must be an object");
+  if (is_data_event(out.event)) {
+    decode_data(out, payload, std::move(attachments), max_data_bytes);
+    return out;
+  }
   if (!attachments.empty()) {
     return malformed("bad_payload", "binary attachments are accepted only on the participant's data events");
   }

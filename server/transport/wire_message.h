@@ -13,6 +13,7 @@
 
 #include "engine/vocabulary/commands.h"
 #include "server/core/relays.h"
+#include "store/participant_data.h"
 
 namespace cohort {
 
@@ -41,13 +42,21 @@ struct WireMessage {
   // command: the socket hashes it (server/core/resume_tokens.h).
   std::optional<std::string> resume_token;
   std::variant<CommandBody, Relay, Reply, Dropped> content;
+  // A store_data command's data (its kind, JSON and attachments), which goes beside the command
+  // to the log, never through the engine (store/participant_data.h).
+  std::optional<DataRecord> data;
   // The array is not JSON, or its first element is not an event name: the Socket.IO framing
   // itself is broken, and the connection must close (content says why, as a Malformed).
   bool breaks_framing = false;
 };
 
+// The participant's data events (docs/server.md, "Participant data"): the only ones that take
+// binary attachments.
+bool is_data_event(std::string_view name);
+
 // `attachments`: a binary event's, in placeholder order (server/transport/binary_event.h).
+// `max_data_bytes`: a data event's JSON and attachments together (server.max_data_bytes_per_message).
 WireMessage decode_wire_event(std::string_view array_json, std::int64_t max_message_bytes,
-                              std::vector<std::string> attachments = {});
+                              std::vector<std::string> attachments = {}, std::int64_t max_data_bytes = INT64_MAX);
 
 }  // namespace cohort

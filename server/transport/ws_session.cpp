@@ -271,7 +271,9 @@ void WsSession::relay(const Relay& message) {
 
 void WsSession::handle_event(std::string_view payload, std::optional<std::int64_t> ack,
                              std::vector<std::string> attachments) {
-  WireMessage message = decode_wire_event(payload, context_->config.server.max_message_bytes, std::move(attachments));
+  const auto& server = context_->config.server;
+  WireMessage message = decode_wire_event(payload, server.max_message_bytes, std::move(attachments),
+                                          std::min(server.max_message_bytes, server.max_data_bytes_per_message));
   if (message.breaks_framing) {
     violate_protocol(std::get<cmd::Malformed>(std::get<CommandBody>(message.content)).message);
     return;
@@ -306,12 +308,12 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
     subject_ = message.subject_id;
     *registration = resume_tokens_.registration(std::move(message.resume_token));
   }
-  submit(std::move(body), ack);
+  submit(std::move(body), ack, std::move(message.data));
 }
 
-void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack) {
+void WsSession::submit(CommandBody body, std::optional<std::int64_t> ack, std::optional<DataRecord> data) {
   std::string event(command_name(body));
-  auto offered = context_->core.pipeline().offer(Command{0, subject_, conn_, ack, std::move(body)});
+  auto offered = context_->core.pipeline().offer(Command{0, subject_, conn_, ack, std::move(body)}, std::move(data));
   if (offered != Pipeline::Offer::refused) return;
   JsonObject error;
   error.str("code", "overloaded").str("message", "the server is overloaded; the message was dropped").str("event", event);

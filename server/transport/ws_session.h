@@ -57,7 +57,7 @@ class WsSession : public Outbound, public std::enable_shared_from_this<WsSession
   void keep_in_step(std::string_view dropped_text);
   void handle_event(std::string_view payload, std::optional<std::int64_t> ack,
                     std::vector<std::string> attachments = {});
-  void submit(CommandBody body, std::optional<std::int64_t> ack);
+  void submit(CommandBody body, std::optional<std::int64_t> ack, std::optional<DataRecord> data = std::nullopt);
   // Every inbound frame counts against the rate limit; false when this one is over it.
   bool admit_frame();
   void reject(cmd::Malformed rejection, std::optional<std::int64_t> ack);

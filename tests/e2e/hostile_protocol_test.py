@@ -241,7 +241,13 @@ class BinaryEventsTest(unittest.TestCase):
         for name, (head, blobs, code) in cases.items():
             ack = self.answered(raw, head, blobs)
             self.assertEqual((ack["status"], ack["code"]), ("error", code), name)
-        # DATA_ROWS_CHECK
+        self.assertEqual(self.data_rows(), 0)
+
+    def test_a_binary_event_before_registering_is_not_registered(self):
+        raw = RawSocket(self.server.port)
+        ack = self.answered(raw, '451-7["emit_episode_data",{"data":{"_placeholder":true,"num":0}}]', [b"\x00"])
+        self.assertEqual(ack["code"], "not_registered")
+        self.assertEqual(self.data_rows(), 0)
 
     def test_framing_breaks_close(self):
         for case, frames in enumerate(([b"\x00\x01no header"],
@@ -256,7 +262,7 @@ class BinaryEventsTest(unittest.TestCase):
             time.sleep(0.2)
             # The one after the close; a refused event before it (the last case's) is one more.
             self.assertGreaterEqual(record_count(self.server, "type = 'malformed'") - before, 1)
-        # DATA_ROWS_CHECK
+        self.assertEqual(self.data_rows(), 0)
 
 
 class DeepNestingTest(unittest.TestCase):

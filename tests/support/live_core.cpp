@@ -81,6 +81,7 @@ std::optional<std::string> FakeSocket::wait_for(const std::string& needle, std::
 LiveCore::LiveCore(const Config& config)
     : path_(config.server.db),
       max_message_bytes_(config.server.max_message_bytes),
+      max_data_bytes_(std::min(config.server.max_message_bytes, config.server.max_data_bytes_per_message)),
       work_(boost::asio::make_work_guard(io_)) {
   core_ = std::make_unique<ServerCore>(io_, config, [this](const std::string& error) {
     std::lock_guard lock(mutex_);
@@ -113,10 +114,12 @@ void LiveCore::send(FakeSocket& socket, CommandBody body, std::optional<std::int
   core_->pipeline().submit(Command{0, socket.subject, socket.conn(), ack, std::move(body)});
 }
 
-void LiveCore::receive(FakeSocket& socket, std::string_view frame) {
+void LiveCore::receive(FakeSocket& socket, std::string_view frame, std::vector<std::string> attachments) {
   sio::InboundFrame inbound = sio::parse_frame(frame);
-  if (inbound.kind != sio::FrameKind::event) throw std::invalid_argument("not an event frame: " + std::string(frame));
-  WireMessage message = decode_wire_event(inbound.payload, max_message_bytes_);
+  if (inbound.kind != sio::FrameKind::event && inbound.kind != sio::FrameKind::binary) {
+    throw std::invalid_argument("not an event frame: " + std::string(frame));
+  }
+  WireMessage message = decode_wire_event(inbound.payload, max_message_bytes_, std::move(attachments), max_data_bytes_);
   if (message.breaks_framing || std::holds_alternative<Relay>(message.content)) {
     throw std::invalid_argument("not for the core: " + std::string(frame));
   }
@@ -125,7 +128,7 @@ void LiveCore::receive(FakeSocket& socket, std::string_view frame) {
     socket.subject = message.subject_id;
     *registration = socket.registration(std::move(message.resume_token));
   }
-  core_->pipeline().offer(Command{0, socket.subject, socket.conn(), inbound.ack_id, std::move(body)});
+  core_->pipeline().offer(Command{0, socket.subject, socket.conn(), inbound.ack_id, std::move(body)}, std::move(message.data));
 }
 
 void LiveCore::register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token) {

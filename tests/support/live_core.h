@@ -77,7 +77,8 @@ class LiveCore {
   // A frame arrives from the socket's client, e.g. `42["join_game",{}]` or `421["ping",{...}]`:
   // decoded and offered to the pipeline as the transport does. Throws std::invalid_argument for
   // a frame that is not an event the core acts on (a relay, broken framing): those never reach it.
-  void receive(FakeSocket& socket, std::string_view frame);
+  // A binary event (`451-["emit_episode_data",{...placeholder...}]`) comes with its attachments.
+  void receive(FakeSocket& socket, std::string_view frame, std::vector<std::string> attachments = {});
   void register_subject(FakeSocket& socket, const std::string& subject, std::optional<std::string> token = std::nullopt);
   // The socket is gone (a close or a missed pong).
   void disconnect(FakeSocket& socket);
@@ -92,6 +93,7 @@ class LiveCore {
  private:
   std::string path_;
   std::int64_t max_message_bytes_;
+  std::int64_t max_data_bytes_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   mutable std::mutex mutex_;
