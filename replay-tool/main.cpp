@@ -21,6 +21,7 @@
 #include "replay-tool/rerun.h"
 #include "replay-tool/scan_progress.h"
 #include "replay-tool/state_table.h"
+#include "replay-tool/data_export.h"
 #include "replay-tool/study_exports.h"
 #include "store/log_backup.h"
 #include "store/store_error.h"
@@ -171,6 +172,19 @@ int run_export(const std::string& log, const std::string& what, const std::strin
   return write_output(text, out_path);
 }
 
+int run_data_export(const std::string& log, const std::string& dir) {
+  OpenedLog opened = open_log(log);
+  DataExportReport report;
+  try {
+    report = export_data(opened, dir);
+  } catch (const std::runtime_error& error) {
+    std::fprintf(stderr, "cohort-replay: %s\n", error.what());
+    return kCannotRun;
+  }
+  std::printf("exported: %zu data rows, %zu attachment files to %s\n", report.rows, report.files, dir.c_str());
+  return 0;
+}
+
 int run_backup(const std::string& log, const std::string& out, bool replace) {
   BackupResult result = backup_log(log, out, replace);
   std::printf("backed up: %lld records to %s\n", static_cast<long long>(result.records), out.c_str());
@@ -221,13 +235,17 @@ int main(int argc, char** argv) {
   auto* rerun_command = app.add_subcommand("rerun", "re-decide the journaled commands with this build; exit 1 at the first difference");
   rerun_command->add_option("LOG", log, "the log file")->required();
 
-  auto* export_command = app.add_subcommand("export", "a table for analysis: sessions, subjects or metrics messages");
+  auto* export_command = app.add_subcommand("export", "a table for analysis: sessions, subjects or metrics messages; or the participant's data");
   export_command->add_option("LOG", log, "the log file")->required();
   auto* by_sessions = export_command->add_flag("--sessions", sessions, "one row per player per game (PROTOCOL.md 6)");
   auto* by_subjects = export_command->add_flag("--subjects", subjects, "one row per subject ever registered");
   auto* by_metrics = export_command->add_flag("--metrics", metrics, "one row per metrics message, its keys flattened");
-  by_sessions->excludes(by_subjects)->excludes(by_metrics);
-  by_subjects->excludes(by_metrics);
+  std::string data_dir;
+  auto* by_data = export_command->add_option("--data", data_dir,
+                                             "the participant's data into DIR: JSON lines per kind, attachments as files");
+  by_sessions->excludes(by_subjects)->excludes(by_metrics)->excludes(by_data);
+  by_subjects->excludes(by_metrics)->excludes(by_data);
+  by_metrics->excludes(by_data);
   export_command->add_option("--format", format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   export_command->add_option("--out", out, "write to this file instead of stdout (not over an existing one)");
   export_command->add_flag("--force", force, "let --out replace an existing file");
@@ -255,8 +273,9 @@ int main(int argc, char** argv) {
     if (*verify) return run_verify(log);
     if (*state) return run_state(log, at, json);
     if (*export_command) {
+      if (!data_dir.empty()) return run_data_export(log, data_dir);
       if (!sessions && !subjects && !metrics) {
-        std::fprintf(stderr, "cohort-replay: export needs --sessions, --subjects or --metrics\n");
+        std::fprintf(stderr, "cohort-replay: export needs --sessions, --subjects, --metrics or --data DIR\n");
         return kCannotRun;
       }
       return run_export(log, subjects ? "subjects" : metrics ? "metrics" : "sessions", format, out);
