@@ -7,6 +7,8 @@
 
 #include <future>
 
+#include "history/verify.h"
+#include "replay-tool/data_export.h"
 #include "store/log_reader.h"
 #include "store/log_writer.h"
 #include "store/participant_data.h"
@@ -176,4 +178,36 @@ TEST_CASE("participant data: a schema-3 log is read as it is and gains the data 
   CHECK(db.execAndGet("PRAGMA user_version").getInt() == kSchemaVersion);
   CHECK(db.execAndGet("SELECT count(*) FROM participant_data").getInt() == 0);
   CHECK(db.execAndGet("SELECT payload FROM records WHERE seq = 1").getString() == "conn=1");
+}
+
+TEST_CASE("participant data: verify checks each row's checksum and its command; names from clients stay names",
+          "[data]") {
+  TempDir dir;
+  {
+    LiveCore live(data_test_config(dir));
+    auto ann = data_sign_in(live, "ann");
+    live.receive(*ann, kEpisodeHeader, {std::string("\x01\x02\x03", 3)});
+    live.settle();
+  }
+  const std::string path = dir.file("data.db");
+  CHECK_FALSE(verify_log(path).first_fault);
+  Seq seq = stored_data(path).at(0).seq;
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("UPDATE participant_attachments SET data = x'010204'");
+  }
+  CHECK(verify_log(path).first_fault == "data " + std::to_string(seq) + ": checksum mismatch");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM participant_attachments; DELETE FROM participant_data");
+  }
+  CHECK(verify_log(path).first_fault ==
+        "record " + std::to_string(seq) + ": its data_stored event has no row in participant_data");
+
+  CHECK(file_name_part("../../etc/passwd") == "______etc_passwd");
+  CHECK(file_name_part("..") == "__");
+  CHECK(file_name_part("") == "_");
+  CHECK(file_name_part(std::string("a\\b/c\0d", 7)) == "a_b_c_d");
+  CHECK(file_name_part(std::string(500, 'p')).size() == 48);
+  CHECK(file_name_part("PROLIFIC_5f3c-9e") == "PROLIFIC_5f3c-9e");
 }
