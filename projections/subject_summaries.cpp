@@ -94,6 +94,7 @@ void SubjectSummaries::apply(const Event& event) {
     row.first_seen_at = event.at;
     row.scene = event.scene;
     row.scenes_reached.push_back(scene_id(event.scene));
+    row.params = std::get<ev::SubjectRegistered>(event.body).params.value_or("");
     rows_.push_back(std::move(row));
   }
   SubjectSummary* row = find(event.subject);

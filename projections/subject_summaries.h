@@ -40,6 +40,9 @@ struct SubjectSummary {
   // and the code it was given (docs/server.md, "Paying participants: completion codes").
   std::string study_ending;
   std::string completion_code;
+  // Its first registration's recruitment ids, a JSON object of strings ("" when none were kept;
+  // docs/server.md "Recruitment ids").
+  std::string params;
 
   // finished (or, for a study an earlier ending finished, that ending: waitroom_timeout,
   // partner_left, excluded, validation_failed), in_progress (waiting or in a game at the end of

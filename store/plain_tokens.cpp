@@ -105,6 +105,10 @@ std::optional<std::string> registered_without_token(std::string_view payload) {
   return out;
 }
 
+// The version that replaced plain tokens with their hashes, for both types: later versions only
+// added fields (params) that a version-1 record never has, so a migrated record stays at this one.
+constexpr int kHashedTokensVersion = 2;
+
 }  // namespace
 
 std::optional<Record> without_plain_tokens(const RecordView& record) {
@@ -112,10 +116,10 @@ std::optional<Record> without_plain_tokens(const RecordView& record) {
   int version = record.version;
   if (record.kind == RecordKind::command && record.type == cmd::RegisterSubject::name && record.version == 1) {
     payload = hash_fields(record.payload, {"resume_token", "issued_token"});
-    version = cmd::RegisterSubject::version;
+    version = kHashedTokensVersion;
   } else if (record.kind == RecordKind::event && record.type == ev::SubjectRegistered::name && record.version == 1) {
     payload = hash_fields(record.payload, {"resume_token"});
-    version = ev::SubjectRegistered::version;
+    version = kHashedTokensVersion;
   } else if (record.kind == RecordKind::event && record.type == ev::Notification::name) {
     payload = registered_without_token(record.payload);
   }

@@ -93,7 +93,7 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
   const ConnId conn = d.command().conn;
   const Subject* existing = d.state().subject(id);
   if (!existing) {
-    d.emit(id, kNoGame, 0, ev::SubjectRegistered{c.issued_token_hash});
+    d.emit(id, kNoGame, 0, ev::SubjectRegistered{c.issued_token_hash, c.params});
     d.emit(id, kNoGame, kNoScene, ev::SubjectConnected{conn, kNoConn});
     reply_registered(d, *d.state().subject(id));
     return;

@@ -16,13 +16,19 @@ namespace cohort::cmd {
 // presented and the one it drew, and keeps the plain text for the `registered` frame it sends.
 struct RegisterSubject {
   static constexpr std::string_view name = "register_subject";
-  static constexpr int version = 2;  // 1 held both tokens in plain text (store/plain_tokens.h)
+  static constexpr int version = 3;  // 1 held both tokens in plain text (store/plain_tokens.h); 3 added params
   std::optional<std::string> resume_token_hash;  // of the token the client presented, if it did
   std::string issued_token_hash;                 // of a fresh token the socket drew, for a first registration
+  // The recruitment ids the config keeps, as a JSON object of strings (docs/server.md
+  // "Recruitment ids"); the server dropped every other key before this was journaled.
+  std::optional<std::string> params;
   template <class S, class V> static void fields(S& s, V& v) {
     v("resume_token_hash", s.resume_token_hash);
     v("issued_token_hash", s.issued_token_hash);
+    v("params", s.params);
   }
+  // Without params the payload is version 2's: recorded as such (docs/log.md).
+  int payload_version() const { return params ? version : 2; }
   bool operator==(const RegisterSubject&) const = default;
 };
 

@@ -18,9 +18,15 @@ namespace cohort::ev {
 
 struct SubjectRegistered {
   static constexpr std::string_view name = "subject_registered";
-  static constexpr int version = 2;  // 1 held the token in plain text (store/plain_tokens.h)
+  static constexpr int version = 3;  // 1 held the token in plain text (store/plain_tokens.h); 3 added params
   std::string resume_token_hash;     // the subject's resume token, hashed by the server
-  template <class S, class V> static void fields(S& s, V& v) { v("resume_token_hash", s.resume_token_hash); }
+  std::optional<std::string> params;  // its first registration's recruitment ids (cmd::RegisterSubject)
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("resume_token_hash", s.resume_token_hash);
+    v("params", s.params);
+  }
+  // Without params the payload is version 2's: recorded as such (docs/log.md).
+  int payload_version() const { return params ? version : 2; }
   bool operator==(const SubjectRegistered&) const = default;
 };
 

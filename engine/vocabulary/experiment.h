@@ -79,6 +79,16 @@ struct Completion {
   bool operator==(const Completion&) const = default;
 };
 
+// Which recruitment-platform ids a registration's `params` keeps, and whether the subject id
+// comes from one of them (`recruitment` in the config, docs/server.md "Recruitment ids"). Keys
+// not kept are dropped by the server before the registration is journaled.
+struct Recruitment {
+  std::vector<std::string> keep{"PROLIFIC_PID", "STUDY_ID", "SESSION_ID"};
+  std::string subject_id_from;  // a kept key whose value is the subject id when none is given; "" = none
+  std::string subject_id_is;    // a kept key the subject id itself is (mug's page: the id in its URL); "" = none
+  bool operator==(const Recruitment&) const = default;
+};
+
 struct Experiment {
   std::string experiment_id;
   ResumePolicy resume = ResumePolicy::token;
@@ -87,6 +97,7 @@ struct Experiment {
   // after `registered` (mug's pyodide_config, entry_screening...). "" when none.
   std::string client;
   Completion completion;
+  Recruitment recruitment;
   bool operator==(const Experiment&) const = default;
 };
 

@@ -1,6 +1,7 @@
 #include "engine/vocabulary/experiment_json.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -51,7 +52,7 @@ namespace {
 // server/config.cpp reads, learned during the parse.
 enum class Place { top, static_scene, game_scene, matchmaker, messages, server };
 
-const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes", "completion"};
+const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes", "completion", "recruitment"};
 const std::set<std::string> kSceneKeys = {"scene_id", "type"};
 const std::set<std::string> kGameKeys = {"human_seats",    "bot_seats",           "waitroom_timeout_ms",
                                          "countdown_ms",   "p2p_validation",      "validation_timeout_ms",
@@ -287,6 +288,37 @@ void read_completion(ConfigObject& c, Completion& out) {
   c.finish();  // an ending name that is not one of kCompletionEndings is an unknown key
 }
 
+// A recruitment key: what a platform puts in a page's URL query (PROLIFIC_PID, workerId).
+bool is_recruitment_key(const std::string& key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (unsigned char c : key) {
+    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+void read_recruitment(ConfigObject& c, Recruitment& out) {
+  if (ConfigObjectAccess::find(c, "keep")) {
+    out.keep = c.strings("keep");
+    std::set<std::string> seen;
+    for (const std::string& key : out.keep) {
+      if (!is_recruitment_key(key)) {
+        ConfigObject::fail(c.child("keep"), "'" + key + "' is not a key: 1 to 64 letters, digits, '_', '-' or '.'");
+      }
+      if (!seen.insert(key).second) ConfigObject::fail(c.child("keep"), "'" + key + "' is listed twice");
+    }
+    if (out.keep.size() > 32) ConfigObject::fail(c.child("keep"), "must list at most 32 keys");
+  }
+  out.subject_id_from = c.string("subject_id_from", "");
+  out.subject_id_is = c.string("subject_id_is", "");
+  for (const auto& [key, value] : {std::pair{"subject_id_from", out.subject_id_from}, {"subject_id_is", out.subject_id_is}}) {
+    if (!value.empty() && std::find(out.keep.begin(), out.keep.end(), value) == out.keep.end()) {
+      ConfigObject::fail(c.child(key), "'" + value + "' must be one of recruitment.keep");
+    }
+  }
+  c.finish();
+}
+
 // What each object of the parse is told about keys that belong elsewhere.
 using Elsewhere = std::function<std::string(const std::string&)>;
 Elsewhere elsewhere_of(Place here, const std::set<std::string>& server_keys) {
@@ -370,6 +402,10 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
     ConfigObject c = ConfigObjectAccess::of(*completion, "completion");
     read_completion(c, experiment.completion);
   }
+  if (const Value* recruitment = ConfigObjectAccess::find(top, "recruitment")) {
+    ConfigObject c = ConfigObjectAccess::of(*recruitment, "recruitment");
+    read_recruitment(c, experiment.recruitment);
+  }
   top.finish();
   return experiment;
 }
@@ -406,6 +442,22 @@ void write_completion(Writer& w, const Completion& completion) {
   }
   w.Key("scene_field");
   write_string(w, completion.scene_field);
+  w.EndObject();
+}
+
+// Written only when it is not the default, for the reason write_client gives.
+void write_recruitment(Writer& w, const Recruitment& recruitment) {
+  if (recruitment == Recruitment{}) return;
+  w.Key("recruitment");
+  w.StartObject();
+  w.Key("keep");
+  w.StartArray();
+  for (const std::string& key : recruitment.keep) write_string(w, key);
+  w.EndArray();
+  w.Key("subject_id_from");
+  write_string(w, recruitment.subject_id_from);
+  w.Key("subject_id_is");
+  write_string(w, recruitment.subject_id_is);
   w.EndObject();
 }
 
@@ -493,6 +545,7 @@ std::string experiment_json(const Experiment& experiment) {
   w.EndArray();
   write_client(w, experiment.client);
   write_completion(w, experiment.completion);
+  write_recruitment(w, experiment.recruitment);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -107,7 +107,12 @@ Record to_record(const Command& command) {
   std::visit(
       [&](const auto& body) {
         using Body = std::decay_t<decltype(body)>;
-        record.version = NameTable<CommandBody>::version_of<Body>();
+        // As for events (event_to_record): a payload that reads the same at an older version says so.
+        if constexpr (requires { body.payload_version(); }) {
+          record.version = body.payload_version();
+        } else {
+          record.version = NameTable<CommandBody>::version_of<Body>();
+        }
         encode_body(body, record.payload);
         GameIdProbe probe;
         Body::fields(body, probe);

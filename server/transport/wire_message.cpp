@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/vocabulary/json_nesting.h"
@@ -40,6 +41,28 @@ class Fields {
     if (!v->IsString()) throw BadPayload{std::string(key) + " must be a string"};
     if (v->GetStringLength() > max_length) throw BadPayload{std::string(key) + " is too long"};
     return std::string(v->GetString(), v->GetStringLength());
+  }
+  // An object of strings (register_subject's `params`): at most 32 of them, keys of 1 to 64
+  // bytes, values of at most 256 without control characters; a repeated key keeps its first.
+  std::vector<std::pair<std::string, std::string>> strings_object(const char* key) const {
+    const Value* v = get(key);
+    if (!v) return {};
+    if (!v->IsObject()) throw BadPayload{std::string(key) + " must be an object of strings"};
+    if (v->MemberCount() > 32) throw BadPayload{std::string(key) + " has more than 32 keys"};
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& member : v->GetObject()) {
+      std::string name(member.name.GetString(), member.name.GetStringLength());
+      if (name.empty() || name.size() > 64) throw BadPayload{std::string(key) + " has a key of 0 or over 64 bytes"};
+      if (!member.value.IsString()) throw BadPayload{std::string(key) + "." + name + " must be a string"};
+      std::string value(member.value.GetString(), member.value.GetStringLength());
+      if (value.size() > 256) throw BadPayload{std::string(key) + "." + name + " is too long"};
+      for (unsigned char c : value) {
+        if (c < 0x20 || c == 0x7f) throw BadPayload{std::string(key) + "." + name + " has a control character"};
+      }
+      bool repeated = std::any_of(out.begin(), out.end(), [&](const auto& kept) { return kept.first == name; });
+      if (!repeated) out.emplace_back(std::move(name), std::move(value));
+    }
+    return out;
   }
   std::string required_text(const char* key, std::size_t max_length = 256) const {
     auto value = text(key, max_length);
@@ -102,8 +125,12 @@ using Content = decltype(WireMessage::content);
 Content decode_payload(const std::string& name, const Value* payload, WireMessage& out, std::int64_t max_bytes) {
   const Fields f(payload);
   if (name == "register_subject") {
-    out.subject_id = f.required_text("subject_id");
-    if (out.subject_id.empty()) throw BadPayload{"subject_id must not be empty"};
+    out.params = f.strings_object("params");
+    // With params, the subject id may come from one of them (recruitment.subject_id_from).
+    out.subject_id = out.params.empty() ? f.required_text("subject_id") : f.text("subject_id").value_or("");
+    if (out.subject_id.empty() && (out.params.empty() || f.get("subject_id"))) {
+      throw BadPayload{"subject_id must not be empty"};
+    }
     for (unsigned char c : out.subject_id) {
       if (c < 0x20 || c == 0x7f) throw BadPayload{"subject_id has a control character"};
     }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct WireMessage {
   // register_subject: the token the client presented, in plain text. It never goes into the
   // command: the socket hashes it (server/core/resume_tokens.h).
   std::optional<std::string> resume_token;
+  // register_subject: the recruitment ids the client sent, all of them, in their order
+  // (server/transport/recruitment_ids.h keeps what the config says).
+  std::vector<std::pair<std::string, std::string>> params;
   std::variant<CommandBody, Relay, Reply, Dropped> content;
   // A store_data command's data (its kind, JSON and attachments), which goes beside the command
   // to the log, never through the engine (store/participant_data.h).

@@ -5,6 +5,7 @@
 #include "engine/vocabulary/json_text.h"
 #include "server/json_log.h"
 #include "server/secrets.h"
+#include "server/transport/recruitment_ids.h"
 #include "server/transport/socketio_frame.h"
 #include "server/transport/wire_message.h"
 
@@ -301,12 +302,19 @@ void WsSession::handle_event(std::string_view payload, std::optional<std::int64_
     return;
   }
   if (auto* registration = std::get_if<cmd::RegisterSubject>(&body)) {
-    if (!subject_.empty() && subject_ != message.subject_id) {
+    KeptRegistration kept =
+        keep_recruitment_ids(context_->config.experiment.recruitment, std::move(message.subject_id), message.params);
+    if (!kept.error.empty()) {
+      reject(cmd::Malformed{"register_subject", "bad_payload", kept.error}, ack);
+      return;
+    }
+    if (!subject_.empty() && subject_ != kept.subject_id) {
       reject(cmd::Malformed{"register_subject", "invalid_state", "this socket is registered as " + subject_}, ack);
       return;
     }
-    subject_ = message.subject_id;
+    subject_ = kept.subject_id;
     *registration = resume_tokens_.registration(std::move(message.resume_token));
+    registration->params = std::move(kept.params);
   }
   submit(std::move(body), ack, std::move(message.data));
 }
