@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """docs/config.md cannot go stale: its complete example is a config cohort-server starts with,
 it holds every key the page's tables list, the tables list every key the config readers read,
-and every flag the page lists is one `--help` shows.
+and every flag the page lists is one `--help` shows. docs/study.md's config starts it too.
 
 Usage: config_doc_test.py COHORT_SERVER. Run with /usr/bin/python3.
 """
@@ -31,6 +31,34 @@ def keys_of(value):
     return set()
 
 
+def start_problem(server, text):
+    """None when cohort-server starts with this config and stops cleanly on SIGTERM; else why."""
+    example = json.loads(text)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "example.json")
+        with open(config, "w") as out:
+            out.write(text)
+        # The flags move it to a free port and a scratch log; everything else is the config's,
+        # run from a directory that holds its static_dir.
+        if "static_dir" in example.get("server", {}):
+            os.mkdir(os.path.join(tmp, example["server"]["static_dir"]))
+        process = subprocess.Popen([server, "--config", config, "--db", os.path.join(tmp, "example.db"),
+                                    "--port", "0", "--address", "127.0.0.1"], stderr=subprocess.PIPE, text=True,
+                                   cwd=tmp)
+        seen = ""
+        for line in process.stderr:
+            seen += line
+            if '"started"' in line:
+                break
+        if '"started"' in seen:
+            process.send_signal(signal.SIGTERM)
+        seen += process.stderr.read()
+        code = process.wait(timeout=20)
+        if '"started"' not in seen or code != 0:
+            return f"exit {code}, stderr {seen[-600:]!r}"
+    return None
+
+
 def main():
     server = os.path.abspath(sys.argv[1])
     doc = DOC.read_text()
@@ -58,27 +86,14 @@ def main():
         if flag not in usage:
             problems.append(f"docs/config.md lists {flag}, --help does not")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        config = os.path.join(tmp, "example.json")
-        with open(config, "w") as out:
-            out.write(text)
-        # The flags move it to a free port and a scratch log; everything else is the example's,
-        # run from a directory that holds its static_dir.
-        os.mkdir(os.path.join(tmp, example["server"]["static_dir"]))
-        process = subprocess.Popen([server, "--config", config, "--db", os.path.join(tmp, "example.db"),
-                                    "--port", "0", "--address", "127.0.0.1"], stderr=subprocess.PIPE, text=True,
-                                   cwd=tmp)
-        seen = ""
-        for line in process.stderr:
-            seen += line
-            if '"started"' in line:
-                break
-        if '"started"' in seen:
-            process.send_signal(signal.SIGTERM)
-        seen += process.stderr.read()
-        code = process.wait(timeout=20)
-        if '"started"' not in seen or code != 0:
-            problems.append(f"the example did not start the server: exit {code}, stderr {seen[-600:]!r}")
+    problem = start_problem(server, text)
+    if problem:
+        problems.append("the example did not start the server: " + problem)
+    # docs/study.md's config, a researcher's first, is one the server starts with too.
+    study = re.search(r"```json\n(.*?)\n```", (DOC.parent / "study.md").read_text(), re.S).group(1)
+    problem = start_problem(server, study)
+    if problem:
+        problems.append("docs/study.md's config did not start the server: " + problem)
     for problem in problems:
         print("FAIL " + problem)
     print("ok" if not problems else f"{len(problems)} problems")
