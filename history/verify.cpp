@@ -17,9 +17,18 @@ VerifyReport verify_log(const std::string& path) {
 
 namespace {
 
-// The participant's data: every row's checksum, and rows and data_stored commands one to one.
-// On a live log, rows past the records scanned are newer than the scan, and are left for the next.
-std::optional<std::string> data_fault(LogReader& reader, std::unordered_map<Seq, std::string>& expected,
+// Where the engine filed a store_data command's data: its data_stored event's subject, game and
+// scene, which the data's row must repeat.
+struct FiledData {
+  std::string subject;
+  GameId game = kNoGame;
+  int scene = kNoScene;
+};
+
+// The participant's data: every row's checksum, and rows and data_stored commands one to one,
+// each row filed where its event says. On a live log, rows past the records scanned are newer
+// than the scan, and are left for the next.
+std::optional<std::string> data_fault(LogReader& reader, std::unordered_map<Seq, FiledData>& expected,
                                       Seq last_scanned) {
   std::optional<std::string> fault;
   reader.scan_data([&](const DataRecord& row, std::uint64_t stored_checksum) {
@@ -31,13 +40,19 @@ std::optional<std::string> data_fault(LogReader& reader, std::unordered_map<Seq,
     if (data_checksum(row) != stored_checksum) return why("checksum mismatch");
     auto command = expected.find(row.seq);
     if (command == expected.end()) return why("no store_data command with a data_stored event at this position");
-    if (command->second != row.subject) return why("subject " + row.subject + ", the command's is " + command->second);
+    const FiledData& filed = command->second;
+    if (filed.subject != row.subject) return why("subject " + row.subject + ", the command's is " + filed.subject);
+    if (filed.game != row.game || filed.scene != row.scene) {
+      return why("game " + std::to_string(row.game) + " scene " + std::to_string(row.scene) +
+                 ", its data_stored event's are game " + std::to_string(filed.game) + " scene " +
+                 std::to_string(filed.scene));
+    }
     expected.erase(command);
     return true;
   });
   if (!fault && !expected.empty()) {
     Seq first = expected.begin()->first;
-    for (const auto& [seq, subject] : expected) first = std::min(first, seq);
+    for (const auto& [seq, filed] : expected) first = std::min(first, seq);
     fault = "record " + std::to_string(first) + ": its data_stored event has no row in participant_data";
   }
   return fault;
@@ -54,8 +69,9 @@ VerifyReport verify_log(LogReader& reader) {
     return false;
   };
   // The store_data commands whose data the engine accepted (a data_stored event), by position:
-  // each must have its row in participant_data, with its subject, and no row may lack one.
-  std::unordered_map<Seq, std::string> data_commands;
+  // each must have its row in participant_data, with its subject, game and scene, and no row may
+  // lack one.
+  std::unordered_map<Seq, FiledData> data_commands;
   std::string last_command_subject;
   reader.scan(1, [&](const RecordView& record, std::uint64_t stored_checksum) {
     ++report.records;
@@ -71,7 +87,9 @@ VerifyReport verify_log(LogReader& reader) {
         last_command_subject = record.type == cmd::StoreData::name ? std::string(record.subject) : "";
       } else {
         event_from_record(record);
-        if (record.type == ev::DataStored::name) data_commands.emplace(last_command, last_command_subject);
+        if (record.type == ev::DataStored::name) {
+          data_commands.emplace(last_command, FiledData{last_command_subject, record.game, record.scene});
+        }
         if (record.causation != last_command || last_command == 0) {
           return fault(record.seq, "causation " + std::to_string(record.causation) +
                                        " does not name the command before it");

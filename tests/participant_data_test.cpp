@@ -198,6 +198,24 @@ TEST_CASE("participant data: verify checks each row's checksum and its command; 
   }
   CHECK(verify_log(path).first_fault == "data " + std::to_string(seq) + ": checksum mismatch");
   {
+    // Filed under another scene, with a checksum that matches the changed row: only the row's
+    // data_stored event can tell.
+    DataRecord moved;
+    LogReader(path).scan_data([&](const DataRecord& row, std::uint64_t) {
+      moved = row;  // its attachment is the changed one, its checksum no longer matches
+      return false;
+    });
+    moved.scene += 1;
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    SQLite::Statement update(db, "UPDATE participant_data SET scene = ?, checksum = ? WHERE seq = ?");
+    update.bind(1, moved.scene);
+    update.bind(2, static_cast<std::int64_t>(data_checksum(moved)));
+    update.bind(3, static_cast<std::int64_t>(seq));
+    update.exec();
+  }
+  CHECK_THAT(verify_log(path).first_fault.value_or(""),
+             Catch::StartsWith("data " + std::to_string(seq) + ": game ") && Catch::Contains("its data_stored event's are"));
+  {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec("DELETE FROM participant_attachments; DELETE FROM participant_data");
   }
