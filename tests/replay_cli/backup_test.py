@@ -18,7 +18,7 @@ import tempfile
 import threading
 import unittest
 
-import socketio
+from live_study import LiveServer, RecordingClient as Player
 
 SERVER, REPLAY = sys.argv[1:3]
 CONFIG = {
@@ -31,55 +31,14 @@ CONFIG = {
 COLUMNS = "seq, at, kind, type, version, subject, game, scene, causation, payload, checksum"
 
 
-class Player:
-    def __init__(self, port, subject_id):
-        self.events = []
-        self.arrived = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("*", self._record)
-        self.sio.connect(f"http://127.0.0.1:{port}", transports=["websocket"], wait_timeout=5)
-        self.sio.emit("register_subject", {"subject_id": subject_id})
-        self.wait_for("registered")
-
-    def _record(self, event, *args):
-        with self.arrived:
-            self.events.append((event, args[0] if args else None))
-            self.arrived.notify_all()
-
-    def wait_for(self, event, timeout=5.0):
-        with self.arrived:
-            if not self.arrived.wait_for(lambda: any(name == event for name, _ in self.events), timeout):
-                raise AssertionError(f"no {event}; got {[name for name, _ in self.events]}")
-            return next(payload for name, payload in self.events if name == event)
-
-    def close(self):
-        self.sio.disconnect()
-
-
 class BackupTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.db = os.path.join(self.dir.name, "study.db")
-        config_path = os.path.join(self.dir.name, "config.json")
-        with open(config_path, "w") as out:
-            json.dump(CONFIG, out)
-        self.server = subprocess.Popen(
-            [SERVER, "--config", config_path, "--db", self.db, "--address", "127.0.0.1", "--port", "0"],
-            stderr=subprocess.PIPE, text=True)
-        self.port = None
-        while self.port is None:
-            line = self.server.stderr.readline()
-            if not line:
-                raise AssertionError("cohort-server exited before starting")
-            if '"started"' in line:
-                self.port = int(re.search(r'"port":"?(\d+)', line).group(1))
-        threading.Thread(target=self.server.stderr.read, daemon=True).start()
+        self.live = LiveServer(SERVER, CONFIG, self.dir.name)
+        self.server, self.port, self.db = self.live.process, self.live.port, self.live.db
 
     def tearDown(self):
-        if self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
-        self.server.stderr.close()
+        self.live.close()
         self.dir.cleanup()
 
     def replay(self, *args):
