@@ -15,30 +15,11 @@
 #include "store/log_writer.h"
 #include "store/store_error.h"
 #include "tests/support/engine_harness.h"
+#include "tests/support/harness_log.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cohort;
 using namespace cohort::testing;
-
-namespace {
-
-// The demo experiment played by a harness, every command and event appended to a log.
-std::string write_fixture(const TempDir& dir, const Harness& h) {
-  std::string path = dir.file("study.db");
-  LogWriter writer({path, Durability::normal, demo_config().json, nullptr});
-  // Re-run the commands through a fresh engine so that each command's events are known.
-  Engine engine(std::make_shared<Experiment>(demo_config().experiment));
-  for (const Command& command : h.commands) {
-    AppendRequest request;
-    request.command = to_record(command);
-    for (const Event& event : engine.execute(command)) request.events.push_back(to_record(event));
-    writer.append(std::move(request), nullptr);
-  }
-  writer.flush();
-  return path;
-}
-
-}  // namespace
 
 TEST_CASE("a log opens with the experiment it records, and rebuilds to any position") {
   TempDir dir;
@@ -46,7 +27,7 @@ TEST_CASE("a log opens with the experiment it records, and rebuilds to any posit
   GameId game = h.start_game({"alice", "bob"});
   Seq while_playing = h.projections().last_seq;
   h.send("alice", cmd::LeaveGame{});
-  std::string path = write_fixture(dir, h);
+  std::string path = write_harness_log(dir, h);
 
   OpenedLog opened = open_log(path);
   CHECK(opened.experiment->experiment_id == "cohort-demo");
@@ -97,7 +78,7 @@ TEST_CASE("trace of a subject: its own records and its games' events, nobody els
   h.start_game({"alice", "bob"});
   h.start_game({"carol", "dave"});
   h.send("bob", cmd::LeaveGame{});
-  std::string path = write_fixture(dir, h);
+  std::string path = write_harness_log(dir, h);
   OpenedLog opened = open_log(path);
 
   std::vector<std::string> types;
@@ -142,7 +123,7 @@ TEST_CASE("rerun: the same build decides the logged events; an engine that decid
   Harness h(std::make_shared<Experiment>(demo_config().experiment));
   h.start_game({"alice", "bob"});
   h.send("alice", cmd::MidGameExclusion{1, "tab_hidden", 20});
-  std::string path = write_fixture(dir, h);
+  std::string path = write_harness_log(dir, h);
   OpenedLog opened = open_log(path);
   RerunResult same = rerun(*opened.reader, opened.experiment);
   CHECK_FALSE(same.first_difference);

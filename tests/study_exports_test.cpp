@@ -8,29 +8,14 @@
 #include "history/log_experiment.h"
 #include "replay-tool/study_exports.h"
 #include "server/config.h"
-#include "store/log_writer.h"
 #include "tests/support/engine_harness.h"
+#include "tests/support/harness_log.h"
 #include "tests/support/temp_dir.h"
 
 using namespace cohort;
 using namespace cohort::testing;
 
 namespace {
-
-// Every command of the harness and the events a fresh engine decides for it, appended to a log.
-std::string write_study_log(const TempDir& dir, const Harness& h) {
-  std::string path = dir.file("study.db");
-  LogWriter writer({path, Durability::normal, demo_config().json, nullptr});
-  Engine engine(std::make_shared<Experiment>(demo_config().experiment));
-  for (const Command& command : h.commands) {
-    AppendRequest request;
-    request.command = to_record(command);
-    for (const Event& event : engine.execute(command)) request.events.push_back(to_record(event));
-    writer.append(std::move(request), nullptr);
-  }
-  writer.flush();
-  return path;
-}
 
 std::vector<std::string> csv_lines(const std::string& csv) {
   std::vector<std::string> lines;
@@ -85,7 +70,7 @@ TEST_CASE("subjects export: one row per subject ever registered, with how its pa
   h.connect("idler");
   REQUIRE(h.subject("fin").state == SubjectState::done);
 
-  OpenedLog log = open_log(write_study_log(dir, h));
+  OpenedLog log = open_log(write_harness_log(dir, h));
   std::string csv = subjects_export(log, ExportFormat::csv);
   auto lines = csv_lines(csv);
   REQUIRE(lines.size() == 17);
@@ -133,7 +118,7 @@ TEST_CASE("subjects export on a log that is still being written: a waiter's wait
   h.join("early");
   h.advance(1000);
   h.connect("late");  // the log's last event, 1 s after early began waiting
-  OpenedLog log = open_log(write_study_log(dir, h));
+  OpenedLog log = open_log(write_harness_log(dir, h));
   auto rows = rows_by_first_cell(subjects_export(log, ExportFormat::csv));
   CHECK(rows["early"][6] == "1000");
   CHECK(rows["early"][10] == "in_progress");
@@ -146,7 +131,7 @@ TEST_CASE("metrics export: one row per message, nested keys dotted, arrays as JS
   GameId game = h.start_game({"ana", "ben"});
   h.send("ana", cmd::EmitMetrics{game, R"({"step":1,"score":{"me":2.5,"you":-1},"moves":[1,"a,b"],"note":"=x","ok":true})"});
   h.send("ben", cmd::EmitMetrics{game, R"({"step":2,"extra":null,"score":{"me":1e300}})"});
-  OpenedLog log = open_log(write_study_log(dir, h));
+  OpenedLog log = open_log(write_harness_log(dir, h));
   auto lines = csv_lines(metrics_export(log, ExportFormat::csv));
   REQUIRE(lines.size() == 3);
   CHECK(lines[0] == "seq,at,subject_id,game_id,scene_id,metrics.step,metrics.score.me,metrics.score.you,"
