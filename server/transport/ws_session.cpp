@@ -47,6 +47,12 @@ void WsSession::run(http::request<http::string_body> upgrade) {
   // Every message this server sends is text, whole: gathered anyway, fragments would only add headers.
   ws_.text(true);
   ws_.auto_fragment(false);
+  // WebSocket pings and pongs never reach on_read (Beast answers a ping itself), but they are
+  // frames a client sends like any other: counted against the same limit, so that a ping flood
+  // is answered rate_limited and closed as any flood is. A close frame ends the socket anyway.
+  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind != websocket::frame_type::close && !violated_) admit_frame();
+  });
   ws_.async_accept(upgrade, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
 
@@ -102,8 +108,8 @@ WsSession::Window& WsSession::this_second() {
   return window_;
 }
 
-// Every frame counts, whatever its kind: pings, binary frames and frames before the namespace
-// connect included. The first frame over the limit in a second is journaled as rate_limited;
+// Every frame counts, whatever its kind: Engine.IO pings and pongs, WebSocket control frames,
+// binary frames and frames before the namespace connect included. The first frame over the limit in a second is journaled as rate_limited;
 // a socket over the limit for kFloodSeconds seconds in a row is closed.
 bool WsSession::admit_frame() {
   Window& window = this_second();

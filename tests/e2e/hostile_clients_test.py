@@ -408,6 +408,45 @@ class ResourceBoundsTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_websocket_pings_at_ten_times_the_rate_limit_are_answered_rate_limited_then_closed(self):
+        # Beast answers a WebSocket ping below the session, so these never reach the Engine.IO
+        # reader; they count against rate_limit_per_s all the same (docs/server.md, "Bounds").
+        # Engine.IO pings far apart: a flooder's pongs are dropped with the excess, and the close
+        # checked here is the flood's, not a missed pong's.
+        server = Server(experiment(ping_interval_ms=30000, ping_timeout_ms=30000))
+        self.addCleanup(server.stop)
+        flooder = RawSocket(server.port)
+        flooder.ws.settimeout(0.005)
+        codes = []
+        closed = False
+        started = time.monotonic()
+        while time.monotonic() - started < 8 * SLACK and not closed:
+            try:
+                for _ in range(5):  # ~500 a second against a limit of 50
+                    flooder.ws.ping(b"p")
+                while True:  # read what came: the pongs, Engine.IO pings, the answers
+                    opcode, data = flooder.ws.recv_data(control_frame=True)
+                    if opcode == websocket.ABNF.OPCODE_CLOSE:
+                        closed = True
+                        break
+                    if data == b"2":
+                        flooder.ws.send("3")
+                    elif data.startswith(b"42"):
+                        name, *args = json.loads(data[2:])
+                        if name == "error":
+                            codes.append(args[0]["code"])
+            except websocket.WebSocketTimeoutException:
+                time.sleep(0.005)
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                closed = True
+        self.assertIn("rate_limited", codes, "a ping flood was never answered rate_limited")
+        self.assertTrue(closed, "a socket flooding pings for 3 s in a row was kept open")
+        deadline = time.monotonic() + 2  # the server's stderr is read by another thread
+        while time.monotonic() < deadline and not any('"flood_closed"' in line for line in server.log):
+            time.sleep(0.05)
+        self.assertTrue(any('"flood_closed"' in line for line in server.log), "closed, but not as a flood: " + "".join(server.log[-8:]))
+        self.assertTrue(server.alive())
+
     def test_a_client_that_closes_while_a_write_is_in_flight_gets_the_close_echoed_after_it(self):
         # RFC 6455 5.5.1: the server answers a close frame with one, after what it was sending.
         server = Server(experiment(rate_limit_per_s=10000, max_message_bytes=1024 * 1024,
