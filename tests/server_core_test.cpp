@@ -430,3 +430,76 @@ TEST_CASE("core: each match a join completes is timed once, when its last notifi
   live.settle();
   CHECK(match_notify_count(live) == 2);
 }
+
+namespace {
+
+// Submits `command` awaiting its outcome; returns it with the writer's committed position at
+// the moment it was told.
+std::pair<CommandOutcome, Seq> submit_awaiting(LiveCore& live, Command command) {
+  auto told = std::make_shared<std::promise<std::pair<CommandOutcome, Seq>>>();
+  auto future = told->get_future();
+  bool queued = live.core().pipeline().submit(std::move(command), [told, &live](CommandOutcome outcome) {
+    told->set_value({std::move(outcome), live.core().writer().last_committed()});
+  });
+  REQUIRE(queued);
+  REQUIRE(future.wait_for(5s) == std::future_status::ready);
+  return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("core: when a command is submitted awaiting its outcome, its caller is told what was decided, after the commit", "[core]") {
+  TempDir dir;
+  Config config = core_test_config(dir, instant_game());
+  LiveCore live(config);
+  Participant ivy = sign_in(live, "ivy");
+  REQUIRE(ivy.socket->wait_for("activate_scene"));
+  std::size_t ivy_before = ivy.socket->sent().size();
+  // when a command is submitted by a caller that awaits its outcome (as an admin's request does)
+  auto [accepted, committed_then] =
+      submit_awaiting(live, Command{0, "ivy", ivy.socket->conn(), std::nullopt, cmd::AdvanceScene{}});
+  // then its caller learns the events, their position, and only once they are durable
+  REQUIRE(accepted.committed);
+  auto holds = [](const CommandOutcome& outcome, auto type) {
+    return std::any_of(outcome.events.begin(), outcome.events.end(),
+                       [](const Event& event) { return std::holds_alternative<decltype(type)>(event.body); });
+  };
+  CHECK(holds(accepted, ev::SubjectAdvanced{}));
+  CHECK(committed_then >= accepted.seq + static_cast<Seq>(accepted.events.size()));
+  LogReader reader(config.server.db);
+  auto records = reader.read(accepted.seq, accepted.seq + 1);
+  REQUIRE(!records.empty());
+  CHECK(records.front().type == "advance_scene");
+  // and what the events tell a client leaves as for any command
+  CHECK(ivy.socket->wait_for("activate_scene", ivy_before));
+  // when the engine refuses one, the refusal is what the caller is told
+  CommandOutcome refused = submit_awaiting(live, Command{0, "nobody", kNoConn, std::nullopt, cmd::AdvanceScene{}}).first;
+  CHECK(refused.committed);
+  CHECK(holds(refused, ev::CommandRejected{}));
+  CHECK(!holds(refused, ev::SubjectAdvanced{}));
+  // once the pipeline is stopping, nothing is queued and no one waits for an answer
+  live.core().stop();
+  CHECK(!live.core().pipeline().submit(Command{0, "ivy", kNoConn, std::nullopt, cmd::AdvanceScene{}},
+                                       [](CommandOutcome) { FAIL("told after the stop"); }));
+}
+
+TEST_CASE("core: given a log that refuses the next record, a caller awaiting a command is told it failed", "[core]") {
+  TempDir dir;
+  Config config = core_test_config(dir, instant_game());
+  LiveCore live(config);
+  Participant jo = sign_in(live, "jo");
+  REQUIRE(jo.socket->wait_for("activate_scene"));
+  live.settle();
+  {
+    SQLite::Database db(config.server.db, SQLite::OPEN_READWRITE);
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.seq = " + std::to_string(live.committed() + 1) +
+            " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  }
+  CommandOutcome failed = submit_awaiting(live, Command{0, "jo", kNoConn, std::nullopt, cmd::AdvanceScene{}}).first;
+  CHECK(!failed.committed);
+  CHECK(failed.error.find("injected failure") != std::string::npos);
+  // and so is the next one, which is not even decided
+  CommandOutcome next = submit_awaiting(live, Command{0, "jo", kNoConn, std::nullopt, cmd::AdvanceScene{}}).first;
+  CHECK(!next.committed);
+  CHECK(!next.error.empty());
+}

@@ -43,6 +43,16 @@ void Pipeline::submit(Command command) {
   wake_.notify_one();
 }
 
+bool Pipeline::submit(Command command, OnOutcome done) {
+  {
+    MutexLock lock(mutex_);
+    if (stopping_) return false;
+    queue_.emplace_back(AwaitedCommand{std::move(command), std::move(done)});
+  }
+  wake_.notify_one();
+  return true;
+}
+
 Pipeline::Offer Pipeline::offer(Command command, std::optional<DataRecord> data) {
   Offer outcome = Offer::queued;
   {
@@ -112,6 +122,12 @@ void Pipeline::run() {
       }
       ConnId conn = client->command.conn;
       count_rejections(conn, execute(std::move(client->command), client->read_at, std::move(client->data)));
+    } else if (auto* awaited = std::get_if<AwaitedCommand>(&item)) {
+      if (failed()) {
+        awaited->done({.error = "an earlier commit failed; the server is stopping"});
+        continue;
+      }
+      execute(std::move(awaited->command), std::nullopt, std::nullopt, std::move(awaited->done));
     } else {
       std::get<std::function<void(const Engine&)>>(item)(engine_);
     }
@@ -145,7 +161,7 @@ void Pipeline::hold_to_data_bound(Command& command, std::optional<DataRecord>& d
   data.reset();
 }
 
-int Pipeline::execute(Command command, ReadAt read_at, std::optional<DataRecord> data) {
+int Pipeline::execute(Command command, ReadAt read_at, std::optional<DataRecord> data, OnOutcome done) {
   // Time only moves forward, even if the wall clock steps back.
   last_at_ = std::max(last_at_, wall_clock_ms());
   command.at = last_at_;
@@ -154,20 +170,21 @@ int Pipeline::execute(Command command, ReadAt read_at, std::optional<DataRecord>
     if (!due || due->at > command.at) {  // woke early: nothing to journal, wait again
       armed_ = due;
       hooks_.arm_timer(due ? std::optional<Millis>(due->at) : std::nullopt);
+      if (done) done({.committed = true});  // nothing was due: nothing to journal
       return 0;
     }
   }
   hold_to_data_bound(command, data);
   std::size_t violations_before = engine_.projections().audit.violation_count();
   std::vector<Event> events = engine_.execute(command);
-  int rejections = journal(command, std::move(events), violations_before, read_at, std::move(data));
+  int rejections = journal(command, std::move(events), violations_before, read_at, std::move(data), std::move(done));
   snapshot_if_due();
   rearm(command);
   return rejections;
 }
 
 int Pipeline::journal(const Command& command, std::vector<Event> events, std::size_t violations_before,
-                      ReadAt read_at, std::optional<DataRecord> data) {
+                      ReadAt read_at, std::optional<DataRecord> data, OnOutcome done) {
   int rejections = 0;
   bool game_created = false;
   AppendRequest request;
@@ -203,13 +220,22 @@ int Pipeline::journal(const Command& command, std::vector<Event> events, std::si
                                                 {"detail", violations[i].detail}});
     }
   }
+  // Only an awaited command keeps a copy of its events for its caller: admin commands, a few a minute.
+  std::vector<Event> told = done ? events : std::vector<Event>{};
   Committed committed{std::move(events), game_created ? read_at : std::nullopt};
-  writer_.append(std::move(request), [this, committed = std::move(committed)](const AppendOutcome& outcome) mutable {
+  writer_.append(std::move(request), [this, committed = std::move(committed), done = std::move(done),
+                                      told = std::move(told)](const AppendOutcome& outcome) mutable {
     if (!outcome.ok) {
       on_commit_failed(outcome.error);
+      if (done) done({.error = outcome.error});
       return;
     }
-    if (!failed()) hooks_.deliver(std::move(committed));
+    if (failed()) {
+      if (done) done({.error = "an earlier commit failed; the server is stopping"});
+      return;
+    }
+    hooks_.deliver(std::move(committed));
+    if (done) done({.committed = true, .seq = outcome.first_seq, .events = std::move(told)});
   });
   return rejections;
 }

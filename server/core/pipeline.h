@@ -39,6 +39,16 @@ struct Committed {
   std::optional<std::chrono::steady_clock::time_point> match_read_at;
 };
 
+// What became of a command submitted with a completion (Pipeline::submit), once the writer is
+// done with it.
+struct CommandOutcome {
+  bool committed = false;     // false: nothing of it is in the log, and `error` says why
+  Seq seq = 0;                // committed: the command's position in the log
+  std::vector<Event> events;  // committed: what the engine decided, in order (a refusal: command_rejected)
+  std::string error;
+};
+using OnOutcome = std::function<void(CommandOutcome)>;
+
 // The participant's data each subject has stored so far, as the log holds it
 // (LogReader::data_bytes_by_subject): where the per-subject bound starts from.
 using StoredDataBytes = std::unordered_map<std::string, std::int64_t>;
@@ -67,6 +77,12 @@ class Pipeline {
   // Any thread. The command's `at` is set when the engine takes it. Always queued: for the
   // server's own commands (timers, disconnects), which must never be lost.
   void submit(Command command);
+  // Any thread: like submit, for a caller that answers someone once the command is decided and
+  // durable (DESIGN.md rule 4: an admin's HTTP request). `done` runs once, on the writer thread,
+  // after the commit holding the command and its events (and after their deliveries are handed
+  // to the deliver hook), or when that commit failed or an earlier one had. False, and `done`
+  // never runs, once the pipeline is stopping.
+  bool submit(Command command, OnOutcome done);
   // Any thread: a client's command, queued unless `max_queued` commands already wait. The
   // first refusal of each second is itself journaled, as an `overloaded` rejection the engine
   // answers; the others are the caller's to answer. A client's commands are also held to a
@@ -95,21 +111,25 @@ class Pipeline {
     std::chrono::steady_clock::time_point read_at;  // when offered, in the turn its socket read it
     std::optional<DataRecord> data;
   };
-  using Item = std::variant<Command, ClientCommand, std::function<void(const Engine&)>>;
+  struct AwaitedCommand {
+    Command command;
+    OnOutcome done;
+  };
+  using Item = std::variant<Command, ClientCommand, AwaitedCommand, std::function<void(const Engine&)>>;
   // Whether the client's budget of rejections this second is spent.
   bool over_rejection_budget(ConnId conn) REQUIRES(engine_thread_);
   void count_rejections(ConnId conn, int rejections) REQUIRES(engine_thread_);
   void run();
   // Both return how many rejections the command's events hold. `read_at`: a client's command,
-  // read by its socket then; `data`: a store_data command's data.
+  // read by its socket then; `data`: a store_data command's data; `done`: told the outcome.
   using ReadAt = std::optional<std::chrono::steady_clock::time_point>;
-  int execute(Command command, ReadAt read_at = std::nullopt, std::optional<DataRecord> data = std::nullopt)
-      REQUIRES(engine_thread_);
+  int execute(Command command, ReadAt read_at = std::nullopt, std::optional<DataRecord> data = std::nullopt,
+              OnOutcome done = {}) REQUIRES(engine_thread_);
   // Refuses a subject's data past max_data_bytes_per_subject: the command becomes a too_large
   // rejection, and its data is dropped.
   void hold_to_data_bound(Command& command, std::optional<DataRecord>& data) REQUIRES(engine_thread_);
   int journal(const Command& command, std::vector<Event> events, std::size_t violations_before, ReadAt read_at,
-              std::optional<DataRecord> data) REQUIRES(engine_thread_);
+              std::optional<DataRecord> data, OnOutcome done) REQUIRES(engine_thread_);
   void snapshot_if_due() REQUIRES(engine_thread_);
   void rearm(const Command& command) REQUIRES(engine_thread_);
   void on_commit_failed(const std::string& error);
