@@ -169,3 +169,34 @@ TEST_CASE("config as the log records it: server.admin_token cut out, every other
                      std::string(100000, ']') + "}";
   CHECK(config_without_admin_token(deep).find("sixteen-chars-xx") == std::string::npos);
 }
+
+TEST_CASE("admin: each signed-in session has a CSRF token of its own; a Bearer request has none", "[admin]") {
+  AdminAccess access(kToken, AdminPolicy{});
+  std::string first = cookie_pair(access.login(kToken, "10.0.0.1", t0).set_cookie);
+  std::string second = cookie_pair(access.login(kToken, "10.0.0.1", t0).set_cookie);
+  auto by_first = access.request("", first, "10.0.0.1", t0);
+  REQUIRE(by_first.by_cookie());
+  CHECK(by_first.csrf_token.size() == 64);
+  CHECK(first.find(by_first.csrf_token) == std::string::npos);  // not the session id
+  CHECK(access.request("", first, "10.0.0.1", t0 + 1s).csrf_token == by_first.csrf_token);  // stable
+  CHECK(access.request("", second, "10.0.0.1", t0).csrf_token != by_first.csrf_token);
+  CHECK(!access.request("Bearer " + kToken, "", "10.0.0.1", t0).by_cookie());
+}
+
+TEST_CASE("admin: a POST by cookie needs its session's CSRF token and no foreign Origin; by Bearer, neither", "[admin]") {
+  AdminAccess access(kToken, AdminPolicy{});
+  std::string pair = cookie_pair(access.login(kToken, "10.0.0.1", t0).set_cookie);
+  std::string other = cookie_pair(access.login(kToken, "10.0.0.1", t0).set_cookie);
+  auto by_cookie = access.request("", pair, "10.0.0.1", t0);
+  const std::string& csrf = by_cookie.csrf_token;
+  const std::string host = "study.example:8080";
+  CHECK(!csrf_refusal(by_cookie, csrf, "", host));
+  CHECK(!csrf_refusal(by_cookie, csrf, "https://study.example:8080", host));
+  CHECK(!csrf_refusal(by_cookie, csrf, "http://STUDY.example:8080", host));
+  CHECK(csrf_refusal(by_cookie, "", "", host));
+  CHECK(csrf_refusal(by_cookie, access.request("", other, "10.0.0.1", t0).csrf_token, "", host));  // another session's
+  CHECK(csrf_refusal(by_cookie, csrf, "https://evil.example", host));
+  CHECK(csrf_refusal(by_cookie, csrf, "null", host));
+  auto by_bearer = access.request("Bearer " + kToken, "", "10.0.0.1", t0);
+  CHECK(!csrf_refusal(by_bearer, "", "https://evil.example", host));
+}

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "server/secrets.h"
+#include "server/transport/origin_policy.h"
 #include "store/token_hash.h"
 
 namespace cohort {
@@ -34,7 +35,11 @@ AdminAccess::Verdict AdminAccess::request(std::string_view authorization, std::s
                                           const std::string& address, Clock::time_point now) {
   MutexLock lock(mutex_);
   // A signed-in browser is let in whatever scripts at its address get wrong.
-  if (valid_session(cookie, now)) return {Verdict::Kind::allowed};
+  if (const Session* session = valid_session(cookie, now)) {
+    Verdict verdict{Verdict::Kind::allowed};
+    verdict.csrf_token = session->csrf_token;
+    return verdict;
+  }
   if (!authorization.starts_with(kBearer)) return {Verdict::Kind::unauthorized};
   if (auto wait = throttled(address, now)) return {Verdict::Kind::throttled, *wait};
   if (same_secret(authorization.substr(kBearer.size()), token_)) return {Verdict::Kind::allowed};
@@ -53,7 +58,7 @@ AdminAccess::Verdict AdminAccess::login(std::optional<std::string_view> typed, c
   failures_.erase(address);
   forget_expired_sessions(now);
   std::string id = random_hex(32);
-  sessions_[token_hash(id)] = now + policy_.session_lifetime;
+  sessions_[token_hash(id)] = Session{now + policy_.session_lifetime, random_hex(32)};
   Verdict verdict{Verdict::Kind::allowed};
   // No Path: the browser takes the login's own directory (/admin, or /e/<name>/admin behind a
   // proxy that routes experiments by path), so that each experiment's session stays its own.
@@ -70,14 +75,14 @@ std::size_t AdminAccess::open_sessions(Clock::time_point now) {
 }
 
 // A plain loop, not a visitor: Clang checks a lambda's body as if no lock were held.
-bool AdminAccess::valid_session(std::string_view cookie, Clock::time_point now) {
+const AdminAccess::Session* AdminAccess::valid_session(std::string_view cookie, Clock::time_point now) {
   for (std::string_view id : admin_cookies(cookie)) {
     auto session = sessions_.find(token_hash(id));
     if (session == sessions_.end()) continue;
-    if (session->second > now) return true;
+    if (session->second.expires > now) return &session->second;
     sessions_.erase(session);
   }
-  return false;
+  return nullptr;
 }
 
 std::optional<std::chrono::seconds> AdminAccess::throttled(const std::string& address, Clock::time_point now) {
@@ -108,7 +113,16 @@ void AdminAccess::failed(const std::string& address, Clock::time_point now) {
 }
 
 void AdminAccess::forget_expired_sessions(Clock::time_point now) {
-  std::erase_if(sessions_, [&](const auto& session) { return session.second <= now; });
+  std::erase_if(sessions_, [&](const auto& session) { return session.second.expires <= now; });
+}
+
+std::optional<std::string> csrf_refusal(const AdminAccess::Verdict& verdict, std::string_view sent_token,
+                                        std::string_view origin, std::string_view host) {
+  if (!verdict.by_cookie()) return std::nullopt;
+  if (sent_token.empty()) return "a signed-in browser's request must send the page's X-Cohort-CSRF token";
+  if (!same_secret(sent_token, verdict.csrf_token)) return "the X-Cohort-CSRF token is not this session's";
+  if (!origin_allowed(origin, host, {})) return "the request comes from a page of another site";
+  return std::nullopt;
 }
 
 }  // namespace cohort

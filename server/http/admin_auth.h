@@ -6,6 +6,12 @@
 // told it is behind https; it expires, and the server forgets it then. Sessions live in this
 // process: a restart signs every researcher out.
 //
+// A signed-in browser's session also holds a CSRF token, drawn with it: the dashboard page
+// carries it, and a POST that the cookie admits must send it back (http_session.cpp), so that
+// another site's page cannot act with the researcher's cookie (SameSite=Strict stops that in
+// today's browsers; the token does not depend on it). A Bearer request needs none: no browser
+// sends the header on its own.
+//
 // Guessing is throttled per client address (server/transport/client_address.h): after `failures_allowed`
 // wrong tokens within `failure_window`, by the sign-in form or a Bearer header, the address is
 // answered 429 until the oldest of them leaves the window, and its token is not even checked.
@@ -40,6 +46,9 @@ class AdminAccess {
     Kind kind = Kind::unauthorized;
     std::chrono::seconds retry_after{0};  // throttled: when this address may try again
     std::string set_cookie;               // a login let in: the Set-Cookie header's value
+    // Let in by the session cookie: that session's CSRF token ("" when let in by Bearer).
+    std::string csrf_token;
+    bool by_cookie() const { return !csrf_token.empty(); }
   };
 
   AdminAccess(std::string token, AdminPolicy policy);
@@ -55,7 +64,12 @@ class AdminAccess {
   std::size_t open_sessions(Clock::time_point now);
 
  private:
-  bool valid_session(std::string_view cookie, Clock::time_point now) REQUIRES(mutex_);
+  struct Session {
+    Clock::time_point expires;
+    std::string csrf_token;
+  };
+  // The live session the cookie names, if any.
+  const Session* valid_session(std::string_view cookie, Clock::time_point now) REQUIRES(mutex_);
   // When `address` is throttled now: how long until it may try again.
   std::optional<std::chrono::seconds> throttled(const std::string& address, Clock::time_point now) REQUIRES(mutex_);
   void failed(const std::string& address, Clock::time_point now) REQUIRES(mutex_);
@@ -64,11 +78,18 @@ class AdminAccess {
   const std::string token_;
   const AdminPolicy policy_;
   Mutex mutex_;
-  // Session expiry, keyed by the hash of the session id (store/token_hash.h), so that looking a
+  // Sessions, keyed by the hash of the session id (store/token_hash.h), so that looking a
   // cookie up takes no time that depends on the ids held.
-  std::unordered_map<std::string, Clock::time_point> sessions_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, Session> sessions_ GUARDED_BY(mutex_);
   // Each address's recent wrong tokens, oldest first.
   std::unordered_map<std::string, std::deque<Clock::time_point>> failures_ GUARDED_BY(mutex_);
 };
+
+// Why a POST that `verdict` let in may not act, or nullopt when it may. Only a request let in by
+// the cookie is checked: it must send its session's CSRF token back (`sent_token`, the
+// X-Cohort-CSRF header) and, when it has an Origin header, come from a page of this server
+// (the Origin names the request's Host, as transport/origin_policy.h compares them).
+std::optional<std::string> csrf_refusal(const AdminAccess::Verdict& verdict, std::string_view sent_token,
+                                        std::string_view origin, std::string_view host);
 
 }  // namespace cohort
