@@ -40,6 +40,10 @@ void Audit::before_event(Seq seq, Seq causation, const Event& event, const Sessi
     return;
   }
   check_position(seq, causation);
+  if (std::holds_alternative<ev::WaitroomJoined>(event.body) && state.waitroom_closed(event.scene)) {
+    flag(seq, 3, "subject " + event.subject + " joined the waitroom of scene " + std::to_string(event.scene) +
+                     ", which the researcher closed");
+  }
   if (event.game == kNoGame) return;
   bool live = state.game(event.game) != nullptr;
   bool creates = std::holds_alternative<ev::GameCreated>(event.body);

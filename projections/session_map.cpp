@@ -40,7 +40,15 @@ const char* deadline_name(DeadlineKind kind) {
 }
 
 SessionMap::SessionMap(std::shared_ptr<const Experiment> exp)
-    : experiment(std::move(exp)), waitrooms(experiment->scenes.size()) {}
+    : experiment(std::move(exp)), waitrooms(experiment->scenes.size()), max_participants(experiment->max_participants) {}
+
+int SessionMap::scene_index(const std::string& scene_id) const {
+  const auto& scenes = experiment->scenes;
+  for (std::size_t i = 0; i < scenes.size(); ++i) {
+    if (scenes[i].scene_id == scene_id) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 const Subject* SessionMap::subject(const std::string& id) const {
   auto it = subjects.find(id);
@@ -271,6 +279,7 @@ class Applier {
   void operator()(const ev::ExperimentConfigured& b) {
     // Decoding refuses an experiment that does not parse, and the decider writes only parsed
     // ones: the catch is for an event made by hand.
+    const ExperimentPtr before = s_.experiment;
     try {
       s_.experiment = std::make_shared<const Experiment>(parse_experiment(b.experiment));
     } catch (const ConfigError&) {
@@ -278,7 +287,21 @@ class Applier {
     }
     // The decider empties the waitrooms of scenes that go (or stop being game scenes) first.
     s_.waitrooms.resize(s_.experiment->scenes.size());
+    s_.max_participants = s_.experiment->max_participants;
+    // A closed waitroom stays closed while its scene is the same game scene (same index and id).
+    std::erase_if(s_.closed_waitrooms, [&](int scene) {
+      const auto index = static_cast<std::size_t>(scene);
+      const auto& scenes = s_.experiment->scenes;
+      if (index >= scenes.size() || index >= before->scenes.size()) return true;
+      return !scenes[index].is_game || scenes[index].scene_id != before->scenes[index].scene_id;
+    });
   }
+  void operator()(const ev::SubjectExcluded&) {}  // the events that follow it do the rest
+  void operator()(const ev::WaitroomClosed&) {
+    if (scene_ok(e_.scene)) s_.closed_waitrooms.insert(e_.scene);
+  }
+  void operator()(const ev::WaitroomOpened&) { s_.closed_waitrooms.erase(e_.scene); }
+  void operator()(const ev::MaxParticipantsSet& b) { s_.max_participants = b.max_participants; }
   void operator()(const ev::ServerStarted& b) {
     s_.nonce = b.nonce;
     ++s_.server_starts;

@@ -113,10 +113,18 @@ struct SessionMap {
   std::int64_t nonce = 0;  // of the last server start; game seeds derive from it
   std::int64_t server_starts = 0;  // runs of the server on this log; each run numbers its sockets apart
   Millis restart_grace_deadline = 0;  // until when absent subjects are waited for, 0 = none
+  // Scene indices whose waitroom the researcher closed to new joins (waitroom_closed).
+  std::set<int> closed_waitrooms;
+  // The cap on distinct subjects ever registered: the experiment's `max_participants`, until a
+  // max_participants_set changes it; nullopt = none.
+  std::optional<std::int64_t> max_participants;
 
   const Subject* subject(const std::string& id) const;
   const Game* game(GameId id) const;
   const Scene& scene(int index) const { return experiment->scenes.at(static_cast<std::size_t>(index)); }
+  // The index of the scene `scene_id`, or -1.
+  int scene_index(const std::string& scene_id) const;
+  bool waitroom_closed(int scene) const { return closed_waitrooms.count(scene) > 0; }
   std::optional<Deadline> earliest_deadline() const;
   bool failed_together(int scene, const std::string& a, const std::string& b) const;
 

@@ -29,6 +29,12 @@ struct SnapshotCodec {
     // The experiment in force: the records after the snapshot are read with it, whatever config
     // the restoring server was started with.
     line(out, "experiment", [&](auto& w) { w("json", experiment_json(*m.experiment)); });
+    // What the dashboard changed, not in the experiment: said apart, always (the cap may be none).
+    // A snapshot from before the dashboard could change them has no such line, and restores
+    // with every waitroom open and the experiment's cap, which is what its log held.
+    std::vector<std::string> closed;
+    for (int scene : m.closed_waitrooms) closed.push_back(std::to_string(scene));
+    line(out, "controls", [&](auto& w) { w("closed_waitrooms", closed), w("max_participants", m.max_participants); });
     std::vector<const Subject*> subjects;
     for (const auto& [id, subject] : m.subjects) subjects.push_back(&subject);
     std::sort(subjects.begin(), subjects.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -101,7 +107,16 @@ struct SnapshotCodec {
         }
         m.waitrooms.assign(m.experiment->scenes.size(), {});
         p.analytics.configure(*m.experiment);
+        m.max_participants = m.experiment->max_participants;
         experiment = true;
+      } else if (kind == "controls") {
+        std::vector<std::string> closed;
+        r("closed_waitrooms", closed), r("max_participants", m.max_participants);
+        for (const std::string& scene : closed) {
+          const int index = std::stoi(scene);
+          if (index < 0 || index >= static_cast<int>(m.waitrooms.size())) throw SnapshotError("closed waitroom of an unknown scene");
+          m.closed_waitrooms.insert(index);
+        }
       } else if (kind == "subject") {
         Subject subject;
         Subject::fields(subject, r);
@@ -177,6 +192,8 @@ void restore_snapshot(Projector& projector, std::string_view text) {
   } catch (const field_text::FieldError& error) {
     throw SnapshotError(std::string("unreadable snapshot: ") + error.what());
   } catch (const std::invalid_argument& error) {
+    throw SnapshotError(std::string("unreadable snapshot: ") + error.what());
+  } catch (const std::out_of_range& error) {
     throw SnapshotError(std::string("unreadable snapshot: ") + error.what());
   }
 }

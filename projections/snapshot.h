@@ -13,6 +13,7 @@ namespace cohort {
 // 3: a subject holds its resume token's hash; 2 held the token itself.
 // 4: absent subjects, deferred game deadlines and the restart grace (issue 16).
 // 5: an `experiment` line holds the experiment in force (docs/log.md).
+// Lines added since (docs/log.md) are optional, so a snapshot written before them still restores.
 inline constexpr int kSnapshotVersion = 5;
 
 struct SnapshotError : std::runtime_error {

@@ -64,6 +64,17 @@ std::string state_json(const SessionMap& state, Seq last_seq) {
     w.EndArray();
   }
   w.EndObject();
+  // What the researcher set from the dashboard (docs/server.md "Control from the dashboard").
+  w.Key("closed_waitrooms");
+  w.StartArray();
+  for (int scene : state.closed_waitrooms) str(state.scene(scene).scene_id);
+  w.EndArray();
+  w.Key("max_participants");
+  if (state.max_participants) {
+    w.Int64(*state.max_participants);
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

@@ -86,6 +86,21 @@ TEST_CASE("audit invariant 3: one subject in a game and a waitroom, or in two ga
   CHECK(std::count(found.begin(), found.end(), 3) >= 2);
 }
 
+TEST_CASE("audit invariant 3: a subject joins a waitroom the researcher closed") {
+  Feed f;
+  f.connected_subject("a");
+  f.connected_subject("b");
+  f.step("a", kNoGame, 1, ev::WaitroomJoined{0, 0});  // before the closing: fine, and it stays
+  f.step("", kNoGame, 1, ev::WaitroomClosed{"admin"});
+  CHECK(f.invariants().empty());
+  f.step("b", kNoGame, 1, ev::WaitroomJoined{0, 0});
+  CHECK(f.invariants() == std::vector<int>{3});
+  f.step("b", kNoGame, 1, ev::WaitroomLeft{"left"});
+  f.step("", kNoGame, 1, ev::WaitroomOpened{"admin"});
+  f.step("b", kNoGame, 1, ev::WaitroomJoined{0, 0});
+  CHECK(f.invariants() == std::vector<int>{3});
+}
+
 TEST_CASE("audit invariant 4: a game without every human seat filled") {
   Feed f;
   f.connected_subject("a");

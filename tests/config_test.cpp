@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "engine/vocabulary/experiment_json.h"
 #include "server/config.h"
 
 using namespace cohort;
@@ -102,6 +103,27 @@ TEST_CASE("bad configs are refused with the key's path") {
   CHECK(error_of(R"({"experiment_id":"x","scenes":[{"scene_id":"a","type":"video"}]})") ==
         "config: scenes[0].type: must be one of game, static");
   CHECK(error_of("[1,2]") == "config: (top level): must be an object");
+}
+
+TEST_CASE("max_participants: a positive integer, recorded with the experiment only when set") {
+  const std::string one_scene = R"("scenes":[{"scene_id":"a","type":"static"}])";
+  Config capped = parse_config(R"({"experiment_id":"x","max_participants":250,)" + one_scene + "}");
+  CHECK(capped.experiment.max_participants == 250);
+  CHECK(experiment_json(capped.experiment) == R"({"experiment_id":"x",)" + one_scene + R"(,"max_participants":250})");
+  CHECK(parse_experiment(experiment_json(capped.experiment)) == capped.experiment);
+  Config open = parse_config(R"({"experiment_id":"x",)" + one_scene + "}");
+  CHECK(open.experiment.max_participants == std::nullopt);
+  CHECK(experiment_json(open.experiment) == R"({"experiment_id":"x",)" + one_scene + "}");
+  CHECK(error_of(R"({"experiment_id":"x","max_participants":0,)" + one_scene + "}") ==
+        "config: max_participants: must be at least 1");
+  CHECK(error_of(R"({"experiment_id":"x","max_participants":2.5,)" + one_scene + "}") ==
+        "config: max_participants: must be an integer");
+  CHECK(error_of(R"({"experiment_id":"x","max_participants":"200",)" + one_scene + "}") ==
+        "config: max_participants: must be an integer");
+  CHECK(error_of(R"({"experiment_id":"x","max_participants":1000000001,)" + one_scene + "}") ==
+        "config: max_participants: must be at most 1000000000");
+  CHECK(error_of(R"({"experiment_id":"x","server":{"max_participants":9},)" + one_scene + "}") ==
+        "config: server.max_participants: a top-level key: put it at the top of the config, beside \"scenes\"");
 }
 
 TEST_CASE("a config nested deeper than 64 levels is refused before it is parsed") {

@@ -3,6 +3,9 @@
 // from the produced events alone (through the log codec) equals the live one; re-deciding the
 // same commands gives the same events, byte for byte.
 //
+// Now and then the researcher acts from the dashboard: ends a game, excludes a subject, closes
+// a waitroom for a while, sets the participant cap.
+//
 // The server restarts at random points, with a random restart grace (none, shorter or longer
 // than the scenes' deadlines). Of the subjects it leaves absent, some come back with their token
 // at a random time within the grace, some never do, and the rest are left to the random stream.
@@ -18,6 +21,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -103,9 +107,11 @@ struct RestartCoverage {
 
 class Simulation {
  public:
-  Simulation(std::uint64_t seed, int subjects) : rng_(seed), subjects_(subjects), h_(simulation_experiment()) {}
+  Simulation(std::uint64_t seed, int subjects)
+      : rng_(seed), admin_rng_(seed + 1000), subjects_(subjects), h_(simulation_experiment()) {}
 
   void step() {
+    if (++steps_ % 997 == 0) act_as_admin();
     std::uniform_int_distribution<int> pick_subject(0, subjects_ - 1);
     std::string id = "s" + std::to_string(pick_subject(rng_));
     // During a grace most subjects are absent: those back act more often, so that they join,
@@ -158,6 +164,37 @@ class Simulation {
   const RestartCoverage& coverage() const { return coverage_; }
 
  private:
+  // Now and then the researcher acts from the dashboard, drawn from a stream of its own: ends a
+  // game, excludes someone not absent (an absent subject must come back where it was), closes a
+  // waitroom until the next time, or sets a cap above anyone the simulation registers.
+  void act_as_admin() {
+    auto admin_roll = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(admin_rng_); };
+    auto admin = [&](CommandBody body, const std::string& subject = "") {
+      h_.run(Command{0, subject, kNoConn, std::nullopt, std::move(body)});
+      observe();
+    };
+    if (closed_scene_) {
+      admin(cmd::AdminOpenWaitroom{*closed_scene_, "admin", ""});
+      closed_scene_.reset();
+    }
+    const int what = admin_roll(10);
+    if (what < 4) {  // mostly a live game; else any id, most of them ended
+      const auto& games = h_.state().games;
+      GameId game = static_cast<GameId>(admin_roll(static_cast<int>(h_.state().last_game_id) + 2));
+      if (!games.empty() && admin_roll(4) != 0) game = std::next(games.begin(), admin_roll(static_cast<int>(games.size())))->first;
+      admin(cmd::AdminEndGame{game, "admin", ""});
+    } else if (what < 5) {
+      const std::string id = "s" + std::to_string(admin_roll(subjects_));
+      const Subject* subject = h_.state().subject(id);
+      if (subject && !subject->absent) admin(cmd::AdminExcludeSubject{"Thank you.", "admin", ""}, id);
+    } else if (what < 8) {
+      closed_scene_ = std::vector<std::string>{"validated_pairs", "reunion", "trio"}[static_cast<std::size_t>(admin_roll(3))];
+      admin(cmd::AdminCloseWaitroom{*closed_scene_, "admin", ""});
+    } else {
+      admin(cmd::AdminSetMaxParticipants{admin_roll(2) ? std::optional<std::int64_t>(100000) : std::nullopt, "admin", ""});
+    }
+  }
+
   int roll(int n) { return std::uniform_int_distribution<int>(0, std::max(0, n - 1))(rng_); }
 
   // A game in its countdown or validation: a restart then tests the deadlines that wait.
@@ -362,6 +399,9 @@ class Simulation {
   }
 
   std::mt19937_64 rng_;
+  std::mt19937_64 admin_rng_;
+  long steps_ = 0;
+  std::optional<std::string> closed_scene_;  // the waitroom the admin closed, opened at its next action
   int subjects_;
   Harness h_;
   // What the test knows from the events alone, to judge each event when it happens.
@@ -407,7 +447,7 @@ TEST_CASE("simulation: invariants hold through restarts, the map rebuilds from e
       if (const auto* end = std::get_if<ev::GameEnded>(&event.body)) reasons.insert(end->reason);
     }
     CHECK(reasons == std::set<std::string>{"normal", "partner_left", "partner_disconnected", "reconnection_timeout",
-                                           "partner_exclusion", "validation_failed", "scene_completed"});
+                                           "partner_exclusion", "validation_failed", "scene_completed", "admin_ended"});
     // And the cases of a restart: returns from each state, game deadlines that waited, subjects
     // gone at the grace's end. The rarer two are counted over all seeds, below.
     const RestartCoverage& restarts = sim.coverage();

@@ -18,9 +18,12 @@ TEST_CASE("state JSON lists subjects, live games and waitrooms; ended games are 
         R"("bob":{"state":"in_game","scene_id":"cramped_room","game_id":1},)"
         R"("carol":{"state":"waiting","scene_id":"cramped_room"},"dave":{"state":"idle","scene_id":"consent"}},)"
         R"("games":{"1":{"scene_id":"cramped_room","status":"playing","players":{"0":"alice","1":"bob"}}},)"
-        R"("waitrooms":{"cramped_room":["carol"]}})");
+        R"("waitrooms":{"cramped_room":["carol"]},"closed_waitrooms":[],"max_participants":null})");
   h.send("alice", cmd::LeaveGame{});
   CHECK(state_json(h.state(), 43).find("\"games\":{}") != std::string::npos);
+  h.run(Command{0, "", kNoConn, std::nullopt, cmd::AdminCloseWaitroom{"cramped_room", "admin", ""}});
+  h.run(Command{0, "", kNoConn, std::nullopt, cmd::AdminSetMaxParticipants{40, "admin", ""}});
+  CHECK(state_json(h.state(), 45).ends_with(R"("closed_waitrooms":["cramped_room"],"max_participants":40})"));
 }
 
 TEST_CASE("sessions export: CSV per RFC 4180 and JSON lines, a running game flagged") {

@@ -215,3 +215,57 @@ TEST_CASE("a restart restores from the newest snapshot it can trust, else from t
     CHECK_THAT(skipped[1].second, Catch::StartsWith("unreadable snapshot header"));
   }
 }
+
+TEST_CASE("the dashboard's closed waitrooms and participant cap come back from the log and from a snapshot", "[snapshot]") {
+  Harness h(experiment_with(two_seat_game()));
+  h.connect("ann");
+  h.run(Command{0, "", kNoConn, std::nullopt, cmd::AdminCloseWaitroom{"cramped_room", "admin", ""}});
+  h.run(Command{0, "", kNoConn, std::nullopt, cmd::AdminSetMaxParticipants{1, "admin", ""}});
+  h.connect("ben");  // refused study_full
+  REQUIRE(h.state().waitroom_closed(1));
+  REQUIRE(h.state().max_participants == 1);
+  testing::TempDir dir;
+  const std::string path = dir.file("log.db");
+  const std::size_t last = h.commands.size() - 1;
+
+  bool snapshot = false;
+  SECTION("the whole log") {
+    write_log(path, h, {});
+  }
+  SECTION("a snapshot at the end") {
+    write_log(path, h, {last});
+    snapshot = true;
+  }
+  // A restart from it, with the config's experiment (no cap, every waitroom open), ends where
+  // the dashboard left the study.
+  LogReader reader(path);
+  Projector projector(h.state().experiment);
+  Seq from = restore_from_log(reader, projector, [](Seq, const std::string& why) { FAIL(why); });
+  CHECK((from > 0) == snapshot);
+  CHECK(projector.map == h.state());
+  CHECK(projector.map.closed_waitrooms == std::set<int>{1});
+  CHECK(projector.map.max_participants == 1);
+  Engine restarted(std::move(projector));
+  Command join_again{h.now(), "carl", 50, std::nullopt, cmd::RegisterSubject{std::nullopt, "hash"}};
+  auto events = restarted.execute(join_again);
+  REQUIRE(!events.empty());
+  REQUIRE(std::holds_alternative<ev::CommandRejected>(events[0].body));
+  CHECK(std::get<ev::CommandRejected>(events[0].body).code == "study_full");
+}
+
+TEST_CASE("a snapshot written before the dashboard's controls restores with open waitrooms and the experiment's cap",
+          "[snapshot]") {
+  auto capped = experiment_with(two_seat_game());
+  capped->max_participants = 3;
+  Harness h(capped);
+  h.connect("ann");
+  std::string text = snapshot_of(h.projections());
+  const auto controls = text.find("kind=controls");
+  REQUIRE(controls != std::string::npos);
+  text.erase(controls, text.find('\n', controls) + 1 - controls);
+  Projector restored(experiment_with(two_seat_game()));  // the restoring server's config: no cap
+  restore_snapshot(restored, text);
+  CHECK(restored.map.max_participants == 3);
+  CHECK(restored.map.closed_waitrooms.empty());
+  CHECK(restored.map == h.state());
+}

@@ -43,9 +43,12 @@ JsonObject experiment_complete_args(const ev::SubjectDone& done) {
 }
 
 void finish_study(Decision& d, const std::string& id, const std::string& ending) {
+  finish_study(d, id, subject_done(d, ending));
+}
+
+void finish_study(Decision& d, const std::string& id, const ev::SubjectDone& done) {
   const Subject* subject = d.state().subject(id);
   if (!subject || subject->state == SubjectState::done) return;
-  const ev::SubjectDone done = subject_done(d, ending);
   const int last = static_cast<int>(d.state().experiment->scenes.size()) - 1;
   const bool moves = subject->scene != last;
   const bool connected = subject->connected;

@@ -84,6 +84,16 @@ std::vector<Event> decide(const SessionMap& state, const Command& command, const
           rules::server_started(d, c);
         } else if constexpr (std::is_same_v<C, cmd::Malformed>) {
           d.reject(c.code, c.message);
+        } else if constexpr (std::is_same_v<C, cmd::AdminEndGame>) {
+          rules::admin_end_game(d, c);
+        } else if constexpr (std::is_same_v<C, cmd::AdminExcludeSubject>) {
+          rules::admin_exclude_subject(d, c);
+        } else if constexpr (std::is_same_v<C, cmd::AdminCloseWaitroom>) {
+          rules::admin_close_waitroom(d, c);
+        } else if constexpr (std::is_same_v<C, cmd::AdminOpenWaitroom>) {
+          rules::admin_open_waitroom(d, c);
+        } else if constexpr (std::is_same_v<C, cmd::AdminSetMaxParticipants>) {
+          rules::admin_set_max_participants(d, c);
         } else {
           subject_command(d, command.body);
         }

@@ -29,6 +29,7 @@ void Decision::reject(std::string_view code, std::string message) {
   std::string event_name(command_name(command_.body));
   if (const auto* malformed = std::get_if<cmd::Malformed>(&command_.body)) event_name = malformed->event;
   emit(command_.subject, kNoGame, kNoScene, ev::CommandRejected{std::string(code), message});
+  if (is_admin_command(command_.body)) return;  // no socket asked: the envelope's subject is its target
   auto error_args = [&] {
     JsonObject error;
     error.str("code", code).str("message", message);

@@ -30,7 +30,8 @@ class Decision {
   void notify_socket(ConnId conn, const std::string& subject, std::string_view event, JsonObject args, bool close);
   // Answers the command's Socket.IO ack, if it asked for one.
   void ack(JsonObject args);
-  // Refuses the command: journaled as rejected, an `error` (and an error ack) to its socket,
+  // Refuses the command: journaled as rejected, an `error` (and an error ack) to its socket
+  // (none for a researcher's command: no socket asked),
   // nothing else changes; a refused join_game also gets `join_game_error`, as mug's client
   // expects. Must come before any other event of the command.
   void reject(std::string_view code, std::string message);

@@ -341,13 +341,18 @@ void game_command(Decision& d, const Subject& subject, const CommandBody& body) 
 
 namespace {
 
+// What end_game says to every player of a game the researcher ended (admin_end_game).
+constexpr const char* kAdminEndedMessage = "The researcher ended this game.";
+
 // The `completion` ending a game's end is for the player in `seat`, "" for none: the excluded
-// player is `excluded`; at a validation failure every player is `validation_failed`; whoever
+// player is `excluded`; at a validation failure every player is `validation_failed`; when the
+// researcher ended the game, every player is `admin`; whoever
 // stays when a partner leaves, disconnects, loses its link or is excluded is `partner_left`.
 // The leaver, the disconnected player and every player of a normal or scene_completed end are none.
 std::string completion_ending(const Ending& ending, const std::string& player, std::size_t seat) {
   if (ending.excluded_player && static_cast<std::size_t>(*ending.excluded_player) == seat) return "excluded";
   if (ending.reason == "validation_failed") return "validation_failed";
+  if (ending.reason == "admin_ended") return "admin";
   const bool partner_gone = ending.reason == "partner_left" || ending.reason == "partner_disconnected" ||
                             ending.reason == "reconnection_timeout" || ending.reason == "partner_exclusion";
   if (!partner_gone || player == ending.initiator) return "";
@@ -380,7 +385,7 @@ void end_game(Decision& d, GameId id, const Ending& ending) {
     const bool initiator = player == ending.initiator;
     const bool excluded = ending.excluded_player && static_cast<std::size_t>(*ending.excluded_player) == seat;
     std::string personal_reason = excluded ? ending.excluded_reason : ending.reason;
-    std::string message;
+    std::string message = excluded ? ending.excluded_message : "";
     if (ending.reason == "partner_exclusion" && !excluded) {
       message = scene.messages.partner_excluded;
       JsonObject notice;
@@ -397,10 +402,12 @@ void end_game(Decision& d, GameId id, const Ending& ending) {
       repool.str("message", message).str("reason", ending.validation_reason);
       d.notify(player, "p2p_validation_repool", std::move(repool));
     } else if (!initiator && (ending.reason == "partner_left" || ending.reason == "scene_completed" ||
-                              ending.reason == "config_changed" ||
+                              ending.reason == "config_changed" || ending.reason == "admin_ended" ||
                               ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout")) {
       if (ending.reason == "partner_disconnected" || ending.reason == "reconnection_timeout") {
         message = scene.messages.partner_disconnected;
+      } else if (ending.reason == "admin_ended") {
+        message = kAdminEndedMessage;
       }
       JsonObject ended;
       ended.num("game_id", id).str("reason", ending.reason);

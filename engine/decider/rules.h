@@ -61,6 +61,16 @@ JsonObject experiment_complete_args(const ev::SubjectDone& done);
 // The subject's study is finished by `ending`: to the last scene (activate_scene), then done
 // (experiment_complete), each with the ending's code. Call once the subject is idle.
 void finish_study(Decision& d, const std::string& subject, const std::string& ending);
+// The same with the subject_done to record; nothing when the subject is done already.
+void finish_study(Decision& d, const std::string& subject, const ev::SubjectDone& done);
+
+// admin_rules.cpp: the researcher's commands from the dashboard.
+void admin_end_game(Decision& d, const cmd::AdminEndGame& c);
+// The subject the command's envelope names.
+void admin_exclude_subject(Decision& d, const cmd::AdminExcludeSubject& c);
+void admin_close_waitroom(Decision& d, const cmd::AdminCloseWaitroom& c);
+void admin_open_waitroom(Decision& d, const cmd::AdminOpenWaitroom& c);
+void admin_set_max_participants(Decision& d, const cmd::AdminSetMaxParticipants& c);
 
 struct Ending {
   std::string reason;
@@ -69,6 +79,7 @@ struct Ending {
   std::optional<std::int64_t> disconnected_player;
   std::optional<std::int64_t> excluded_player;
   std::string excluded_reason;
+  std::string excluded_message;  // what the excluded player's end_game says ("" for none)
   std::string validation_reason;
 };
 // The one end of a game: notifications to every player still attached, then game_ended.

@@ -93,6 +93,16 @@ void register_subject(Decision& d, const cmd::RegisterSubject& c) {
   const ConnId conn = d.command().conn;
   const Subject* existing = d.state().subject(id);
   if (!existing) {
+    const auto& cap = d.state().max_participants;
+    if (cap && static_cast<std::int64_t>(d.state().subjects.size()) >= *cap) {
+      // Past the cap only a new subject is refused: whoever registered before always returns.
+      const std::string message = "This study is full: it takes no more participants.";
+      d.reject("study_full", message);
+      JsonObject full;
+      full.str("message", message);
+      d.reply("study_full", std::move(full));
+      return;
+    }
     d.emit(id, kNoGame, 0, ev::SubjectRegistered{c.issued_token_hash, c.params});
     d.emit(id, kNoGame, kNoScene, ev::SubjectConnected{conn, kNoConn});
     reply_registered(d, *d.state().subject(id));

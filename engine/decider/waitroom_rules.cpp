@@ -90,6 +90,10 @@ void join_game(Decision& d, const Subject& subject, const cmd::JoinGame& c) {
     d.reject("invalid_state", std::string("cannot join a game while ") + state_name(subject.state));
     return;
   }
+  if (d.state().waitroom_closed(subject.scene)) {
+    d.reject("waitroom_closed", "The researcher has closed the waiting room of this game for now.");
+    return;
+  }
   if (c.rtt_ms && *c.rtt_ms < 0) {
     d.reject("bad_payload", "rtt_ms must not be negative");
     return;

@@ -225,6 +225,81 @@ struct Malformed {
   bool operator==(const Malformed&) const = default;
 };
 
+// The researcher's commands, from the dashboard (docs/server.md "Control from the dashboard").
+// Each names who gave it (`actor`: "admin" for the holder of the dashboard's token) and the
+// address the server saw the request come from ("" when unknown), so that the log says who did
+// what. They come from no socket (conn kNoConn): a refusal is journaled and answered to nobody.
+
+// Ends a live game for every player, reason `admin_ended`.
+struct AdminEndGame {
+  static constexpr std::string_view name = "admin_end_game";
+  GameId game_id = kNoGame;
+  std::string actor;
+  std::string address;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("game_id", s.game_id);
+    v("actor", s.actor);
+    v("address", s.address);
+  }
+  bool operator==(const AdminEndGame&) const = default;
+};
+
+// Excludes the subject the command's envelope names for good: out of its waitroom or game,
+// its study finished with the ending `excluded`, and `message` shown to it.
+struct AdminExcludeSubject {
+  static constexpr std::string_view name = "admin_exclude_subject";
+  std::string message;
+  std::string actor;
+  std::string address;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("message", s.message);
+    v("actor", s.actor);
+    v("address", s.address);
+  }
+  bool operator==(const AdminExcludeSubject&) const = default;
+};
+
+// Closes a game scene's waitroom to new joins (those waiting stay), or opens it again.
+struct AdminCloseWaitroom {
+  static constexpr std::string_view name = "admin_close_waitroom";
+  std::string scene_id;
+  std::string actor;
+  std::string address;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("scene_id", s.scene_id);
+    v("actor", s.actor);
+    v("address", s.address);
+  }
+  bool operator==(const AdminCloseWaitroom&) const = default;
+};
+
+struct AdminOpenWaitroom {
+  static constexpr std::string_view name = "admin_open_waitroom";
+  std::string scene_id;
+  std::string actor;
+  std::string address;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("scene_id", s.scene_id);
+    v("actor", s.actor);
+    v("address", s.address);
+  }
+  bool operator==(const AdminOpenWaitroom&) const = default;
+};
+
+// The cap on distinct subjects ever registered; absent lifts it.
+struct AdminSetMaxParticipants {
+  static constexpr std::string_view name = "admin_set_max_participants";
+  std::optional<std::int64_t> max_participants;
+  std::string actor;
+  std::string address;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("max_participants", s.max_participants);
+    v("actor", s.actor);
+    v("address", s.address);
+  }
+  bool operator==(const AdminSetMaxParticipants&) const = default;
+};
+
 }  // namespace cohort::cmd
 
 namespace cohort {
@@ -234,7 +309,8 @@ using CommandBody =
                  cmd::ValidationSuccess, cmd::ValidationFailed, cmd::ConnectionLost,
                  cmd::ReconnectionSuccess, cmd::ReconnectionTimeout, cmd::MidGameExclusion, cmd::GameComplete,
                  cmd::EmitMetrics, cmd::StoreData, cmd::Disconnect, cmd::Timer, cmd::ConfigureExperiment, cmd::ServerStarted,
-                 cmd::Malformed>;
+                 cmd::Malformed, cmd::AdminEndGame, cmd::AdminExcludeSubject, cmd::AdminCloseWaitroom,
+                 cmd::AdminOpenWaitroom, cmd::AdminSetMaxParticipants>;
 
 struct Command {
   Millis at = 0;
@@ -248,6 +324,11 @@ struct Command {
 
 inline std::string_view command_name(const CommandBody& body) {
   return std::visit([](const auto& b) { return std::decay_t<decltype(b)>::name; }, body);
+}
+
+// A researcher's command from the dashboard: it has an `actor`, and no socket to answer.
+inline bool is_admin_command(const CommandBody& body) {
+  return std::visit([](const auto& b) { return requires { b.actor; }; }, body);
 }
 
 }  // namespace cohort

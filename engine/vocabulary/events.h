@@ -320,6 +320,47 @@ struct GameDeadlineDeferred {
   bool operator==(const GameDeadlineDeferred&) const = default;
 };
 
+// A researcher excluded the subject (admin_exclude_subject): what it was told, and by whom.
+// The events that take it out of its waitroom or game and finish its study follow.
+struct SubjectExcluded {
+  COHORT_EVENT("subject_excluded")
+  std::string message;
+  std::string actor;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("message", s.message);
+    v("actor", s.actor);
+  }
+  bool operator==(const SubjectExcluded&) const = default;
+};
+
+// The waitroom of the envelope's scene is closed to new joins, or open again.
+struct WaitroomClosed {
+  COHORT_EVENT("waitroom_closed")
+  std::string actor;
+  template <class S, class V> static void fields(S& s, V& v) { v("actor", s.actor); }
+  bool operator==(const WaitroomClosed&) const = default;
+};
+
+struct WaitroomOpened {
+  COHORT_EVENT("waitroom_opened")
+  std::string actor;
+  template <class S, class V> static void fields(S& s, V& v) { v("actor", s.actor); }
+  bool operator==(const WaitroomOpened&) const = default;
+};
+
+// The cap on distinct subjects ever registered from here on (absent: none), until the next
+// one or the next experiment_configured, which brings its experiment's `max_participants`.
+struct MaxParticipantsSet {
+  COHORT_EVENT("max_participants_set")
+  std::optional<std::int64_t> max_participants;
+  std::string actor;
+  template <class S, class V> static void fields(S& s, V& v) {
+    v("max_participants", s.max_participants);
+    v("actor", s.actor);
+  }
+  bool operator==(const MaxParticipantsSet&) const = default;
+};
+
 #undef COHORT_EVENT
 
 }  // namespace cohort::ev
@@ -334,7 +375,8 @@ using EventBody =
                  ev::ReconnectionReported, ev::GameResumed, ev::PlayerExcluded,
                  ev::EpisodeCompleted, ev::GameEnded, ev::SubjectAdvanced, ev::SubjectDone,
                  ev::MetricsStored, ev::DataStored, ev::Notification, ev::CommandRejected, ev::ExperimentConfigured, ev::ServerStarted,
-                 ev::SubjectAbsent, ev::RestartGraceStarted, ev::RestartGraceEnded, ev::GameDeadlineDeferred>;
+                 ev::SubjectAbsent, ev::RestartGraceStarted, ev::RestartGraceEnded, ev::GameDeadlineDeferred,
+                 ev::SubjectExcluded, ev::WaitroomClosed, ev::WaitroomOpened, ev::MaxParticipantsSet>;
 
 struct Event {
   Millis at = 0;

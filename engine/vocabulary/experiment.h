@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,9 @@ struct Recruitment {
   bool operator==(const Recruitment&) const = default;
 };
 
+// The largest `max_participants` accepted: far beyond any study, small enough for any reader.
+inline constexpr std::int64_t kLargestParticipantCap = 1'000'000'000;
+
 struct Experiment {
   std::string experiment_id;
   ResumePolicy resume = ResumePolicy::token;
@@ -98,6 +102,10 @@ struct Experiment {
   std::string client;
   Completion completion;
   Recruitment recruitment;
+  // The cap on distinct subjects ever registered (`max_participants`); a registration of a new
+  // subject past it is refused `study_full`. Absent: none. The dashboard can change it
+  // (admin_set_max_participants) until the next experiment_configured.
+  std::optional<std::int64_t> max_participants;
   bool operator==(const Experiment&) const = default;
 };
 

@@ -52,7 +52,8 @@ namespace {
 // server/config.cpp reads, learned during the parse.
 enum class Place { top, static_scene, game_scene, matchmaker, messages, server };
 
-const std::set<std::string> kTopKeys = {"experiment_id", "resume", "server", "scenes", "completion", "recruitment"};
+const std::set<std::string> kTopKeys = {"experiment_id", "resume",      "server",
+                                        "scenes",        "completion", "recruitment", "max_participants"};
 const std::set<std::string> kSceneKeys = {"scene_id", "type"};
 const std::set<std::string> kGameKeys = {"human_seats",    "bot_seats",           "waitroom_timeout_ms",
                                          "countdown_ms",   "p2p_validation",      "validation_timeout_ms",
@@ -406,6 +407,9 @@ Experiment parse(const std::string& json_text, const std::function<void(ConfigOb
     ConfigObject c = ConfigObjectAccess::of(*recruitment, "recruitment");
     read_recruitment(c, experiment.recruitment);
   }
+  if (ConfigObjectAccess::find(top, "max_participants")) {
+    experiment.max_participants = top.integer("max_participants", std::nullopt, 1, kLargestParticipantCap);
+  }
   top.finish();
   return experiment;
 }
@@ -546,6 +550,11 @@ std::string experiment_json(const Experiment& experiment) {
   write_client(w, experiment.client);
   write_completion(w, experiment.completion);
   write_recruitment(w, experiment.recruitment);
+  // Only when set, for the reason `resume` gives.
+  if (experiment.max_participants) {
+    w.Key("max_participants");
+    w.Int64(*experiment.max_participants);
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
