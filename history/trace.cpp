@@ -13,7 +13,13 @@ namespace cohort {
 void trace(LogReader& reader, const TraceTarget& target, const std::function<void(const RecordView&)>& visit) {
   std::set<GameId> games;  // the games the traced subject sat in
   if (target.game != kNoGame) games.insert(target.game);
+  Seq admin_command = 0;  // the researcher's command being read, 0 when another is
   checked_scan(reader, 1, [&](const RecordView& record) {
+    if (target.admin) {
+      if (record.kind == RecordKind::command) admin_command = record.type.starts_with("admin_") ? record.seq : 0;
+      if (admin_command && (record.seq == admin_command || record.causation == admin_command)) visit(record);
+      return true;
+    }
     bool about_subject = !target.subject.empty() && record.subject == target.subject;
     if (!target.subject.empty() && record.type == "game_created" && record.kind == RecordKind::event) {
       Event created = event_from_record(record);  // kept alive: the loop reads its players

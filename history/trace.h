@@ -1,7 +1,8 @@
 #pragma once
 // `cohort-replay trace`: every command and event that touched a subject or a game, in order.
 // A subject's trace includes the game-level events (creation, start, pauses, the end...) of
-// every game it sat in.
+// every game it sat in. The researcher's commands show in the trace of the subject or game they
+// name (the payload has the actor), and all of them in the admin trace.
 #include <functional>
 #include <string>
 
@@ -12,7 +13,8 @@ namespace cohort {
 
 struct TraceTarget {
   std::string subject;   // trace a subject, or
-  GameId game = kNoGame; // a game
+  GameId game = kNoGame; // a game, or
+  bool admin = false;    // every researcher's command (admin_*) and the events each caused
 };
 
 void trace(LogReader& reader, const TraceTarget& target, const std::function<void(const RecordView&)>& visit);

@@ -119,7 +119,7 @@ int run_trace(const std::string& log, const TraceTarget& target, bool json) {
     out += (json ? trace_json(record) : trace_line(record)) + "\n";
   });
   progress.finish();
-  if (!found) return no_such_target(target, log);
+  if (!found && !target.admin) return no_such_target(target, log);  // no researcher's command: an empty list
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
@@ -228,6 +228,9 @@ int main(int argc, char** argv) {
   };
   auto* trace_command = add_target("trace", "every command and event that touched a subject or a game");
   trace_command->add_flag("--json", json, "JSON lines");
+  auto* by_admin = trace_command->add_flag("--admin", target.admin,
+                                           "instead: every command the researcher gave from the dashboard, and what it caused");
+  by_admin->excludes("--subject")->excludes("--game");
 
   auto* audit_command = app.add_subcommand("audit", "check the invariants after every event; exit 1 if any is broken");
   audit_command->add_option("LOG", log, "the log file")->required();
@@ -284,8 +287,9 @@ int main(int argc, char** argv) {
     if (*rerun_command) return run_rerun(log);
     if (*audit_command) return run_audit(log);
     if (*trace_command || *timeline_command) {
-      if (target.subject.empty() && target.game == kNoGame) {
-        std::fprintf(stderr, "cohort-replay: %s needs --subject ID or --game ID\n", *trace_command ? "trace" : "timeline");
+      if (target.subject.empty() && target.game == kNoGame && !target.admin) {
+        std::fprintf(stderr, "cohort-replay: %s needs --subject ID or --game ID%s\n", *trace_command ? "trace" : "timeline",
+                     *trace_command ? " (or --admin)" : "");
         return kCannotRun;
       }
       return *trace_command ? run_trace(log, target, json) : run_timeline(log, target, out);

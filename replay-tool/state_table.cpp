@@ -11,8 +11,10 @@ std::string state_table(const SessionMap& state, Seq at_seq) {
     if (!state.scene(static_cast<int>(scene)).is_game) continue;
     out += "  " + state.scene(static_cast<int>(scene)).scene_id + ":";
     for (const auto& id : state.waitrooms[scene]) out += " " + id;
-    out += state.waitrooms[scene].empty() ? " (empty)\n" : "\n";
+    if (state.waitrooms[scene].empty()) out += " (empty)";
+    out += state.waitroom_closed(static_cast<int>(scene)) ? "  [closed by the researcher]\n" : "\n";
   }
+  if (state.max_participants) out += "  at most " + std::to_string(*state.max_participants) + " participants\n";
   out += "\ngames (" + std::to_string(state.games.size()) + " live):\n";
   for (const auto& [id, game] : state.games) {
     out += "  " + std::to_string(id) + "  " + state.scene(game.scene).scene_id + "  " + status_name(game.status) + " ";

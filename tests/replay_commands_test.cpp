@@ -104,6 +104,55 @@ TEST_CASE("trace of a subject: its own records and its games' events, nobody els
         R"({"seq":7,"at":1795356300250,"time":"2026-11-22T14:05:00.250Z","kind":"event","type":"game_ended","game":3,"causation":5,"payload":{"reason":"normal"}})");
 }
 
+TEST_CASE("trace: the researcher's commands with their actor, in the subject's, the game's and the admin trace") {
+  TempDir dir;
+  Harness h(std::make_shared<Experiment>(demo_config().experiment));
+  GameId game = h.start_game({"alice", "bob"});
+  h.join("carol");
+  auto admin = [&](CommandBody body, const std::string& subject = "") {
+    h.run(Command{0, subject, kNoConn, std::nullopt, std::move(body)});
+  };
+  admin(cmd::AdminEndGame{game, "admin", "192.0.2.7"});
+  admin(cmd::AdminExcludeSubject{"Thank you.", "admin", "192.0.2.7"}, "carol");
+  admin(cmd::AdminCloseWaitroom{"cramped_room", "admin", ""});
+  admin(cmd::AdminCloseWaitroom{"cramped_room", "admin", ""});  // refused: already closed
+  h.send("alice", cmd::JoinGame{});  // refused waitroom_closed: not the researcher's, not in the admin trace
+  admin(cmd::AdminSetMaxParticipants{std::nullopt, "admin", ""});
+  std::string path = write_harness_log(dir, h);
+  OpenedLog opened = open_log(path);
+
+  auto lines_of = [&](const TraceTarget& target) {
+    std::vector<std::string> lines;
+    trace(*opened.reader, target, [&](const RecordView& record) { lines.push_back(trace_line(record)); });
+    return lines;
+  };
+  auto has_line = [](const std::vector<std::string>& lines, const std::string& part) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) { return line.find(part) != std::string::npos; });
+  };
+  const auto carol = lines_of(TraceTarget{"carol", kNoGame});
+  CHECK(has_line(carol, "command  admin_exclude_subject  subject=carol  conn=0 message=Thank%20you. actor=admin address=192.0.2.7"));
+  CHECK(has_line(carol, "event  subject_excluded  subject=carol  message=Thank%20you. actor=admin"));
+  const auto of_game = lines_of(TraceTarget{"", game});
+  CHECK(has_line(of_game, "command  admin_end_game  game=1  conn=0 game_id=1 actor=admin address=192.0.2.7"));
+  CHECK(has_line(of_game, "event  game_ended  game=1  reason=admin_ended"));
+
+  std::vector<std::string> types;
+  std::vector<std::string> commands;
+  trace(*opened.reader, TraceTarget{"", kNoGame, true}, [&](const RecordView& record) {
+    types.emplace_back(record.type);
+    if (record.kind == RecordKind::command) commands.emplace_back(record.type);
+  });
+  CHECK(commands == std::vector<std::string>{"admin_end_game", "admin_exclude_subject", "admin_close_waitroom",
+                                             "admin_close_waitroom", "admin_set_max_participants"});
+  for (const char* expected : {"game_ended", "subject_excluded", "waitroom_closed", "command_rejected", "max_participants_set"}) {
+    CHECK(std::find(types.begin(), types.end(), expected) != types.end());
+  }
+  CHECK(std::find(types.begin(), types.end(), "join_game") == types.end());
+  Projector rebuilt(opened.experiment);
+  rebuild(*opened.reader, rebuilt);
+  CHECK_THAT(state_table(rebuilt.map, rebuilt.last_seq), Catch::Contains("  cramped_room: (empty)  [closed by the researcher]\n"));
+}
+
 TEST_CASE("trace --json payloads: typed fields, text unescaped, a notification's args as JSON") {
   Event told{1000, "fay", 3, 1,
              ev::Notification{6, "end_game", R"({"game_id":3,"reason":"partner_left","message":"Your partner left."})",

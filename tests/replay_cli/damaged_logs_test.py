@@ -126,10 +126,18 @@ def check_missing_targets(replay, make_fixture_log, tmp):
         (["timeline", clean, "--game", "99"], f"cohort-replay: no game 99 in {clean}\n"),
         (["timeline", clean, "--subject", "nobody"], f"cohort-replay: no subject nobody in {clean}\n"),
         (["timeline", clean], "cohort-replay: timeline needs --subject ID or --game ID\n"),
-        (["trace", clean], "cohort-replay: trace needs --subject ID or --game ID\n"),
+        (["trace", clean], "cohort-replay: trace needs --subject ID or --game ID (or --admin)\n"),
     ]:
         run = subprocess.run([replay, *command], capture_output=True, text=True)
         ok = run.returncode == 2 and run.stdout == "" and run.stderr == message
+        print(("ok   " if ok else "FAIL ") + " ".join(command[:1] + command[2:])
+              + ("" if ok else f"\n     exit {run.returncode}: {run.stdout[:80]!r} {run.stderr!r}"))
+        results.append(ok)
+    # The researcher's commands: none in this log is an empty answer, not a refusal; --admin
+    # with a subject is a bad command line.
+    for command, code in [(["trace", clean, "--admin"], 0), (["trace", clean, "--admin", "--subject", "fay"], 2)]:
+        run = subprocess.run([replay, *command], capture_output=True, text=True)
+        ok = run.returncode == code and run.stdout == "" and (code == 0) == (run.stderr == "")
         print(("ok   " if ok else "FAIL ") + " ".join(command[:1] + command[2:])
               + ("" if ok else f"\n     exit {run.returncode}: {run.stdout[:80]!r} {run.stderr!r}"))
         results.append(ok)
