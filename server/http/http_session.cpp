@@ -7,6 +7,7 @@
 #include "history/timeline_svg.h"
 #include "projections/sessions_export.h"
 #include "projections/state_json.h"
+#include "server/http/admin_actions.h"
 #include "server/http/admin_auth.h"
 #include "server/http/dashboard_assets.h"
 #include "server/http/sse_stream.h"
@@ -151,6 +152,9 @@ const HttpSession::Route* HttpSession::route_for(http::verb method, std::string_
       {http::verb::get, "/admin/audit", admin, &HttpSession::audit},
       {http::verb::get, "/admin/export/sessions", admin, &HttpSession::export_sessions},
   };
+  // Every POST under /admin/actions/ goes to admin_action, which names the actions there are.
+  static const Route kAction{http::verb::post, "/admin/actions/", admin, &HttpSession::admin_action};
+  if (method == http::verb::post && is_admin_action(path)) return &kAction;
   for (const Route& route : kRoutes) {
     if (route.path == path && (!route.method || *route.method == method)) return &route;
   }
@@ -196,7 +200,8 @@ void HttpSession::handle(Request&& request) {
   std::string_view path = path_of(target);
   const Route* route = route_for(request.method(), path);
   if (!route && request.method() != http::verb::get) {
-    respond(http::status::method_not_allowed, "application/json", error_body("method_not_allowed", "GET only"));
+    respond(http::status::method_not_allowed, "application/json",
+            error_body("method_not_allowed", "GET only, but for the sign-in and /admin/actions/*"));
     return;
   }
   bool admin_only = route ? route->access == Route::Access::admin : is_admin_path(path);
@@ -216,6 +221,7 @@ bool HttpSession::admitted(const Request& request, std::string_view path) {
   std::string address = address_of(stream_.socket(), request, context_->config.server);
   auto verdict = context_->admin.request(request[http::field::authorization], request[http::field::cookie], address,
                                          AdminAccess::Clock::now());
+  admission_ = verdict;
   bool page = path == "/admin" || path == "/admin/";
   if (verdict.kind == AdminAccess::Verdict::Kind::throttled) {
     json_log::limited("admin_throttled", {{"address", address}, {"path", std::string(path)}});
@@ -323,7 +329,15 @@ void HttpSession::redirect_to_dashboard(Request&&) {
 void HttpSession::dashboard_file(Request&& request) {
   std::string target(request.target());
   std::string_view path = path_of(target);
-  auto asset = dashboard_asset(path == "/admin/" ? "index.html" : path.substr(7));
+  if (path == "/admin/") {
+    // The page carries its session's CSRF token, which its actions send back (admin_action); it
+    // is not kept by any cache.
+    std::string page(dashboard_asset("index.html")->body);
+    page.replace(page.find("<!--csrf-->"), 11, "<meta name=\"cohort-csrf\" content=\"" + admission_.csrf_token + "\">");
+    respond(http::status::ok, "text/html; charset=utf-8", std::move(page), {{http::field::cache_control, "no-store"}});
+    return;
+  }
+  auto asset = dashboard_asset(path.substr(7));
   respond(http::status::ok, std::string(asset->content_type), std::string(asset->body),
           {{http::field::cache_control, "no-cache"}});
 }
@@ -390,6 +404,49 @@ void HttpSession::export_sessions(Request&& request) {
         jsonl ? "application/x-ndjson" : "text/csv; charset=utf-8",
         sessions_export(engine.projections().analytics, jsonl ? ExportFormat::jsonl : ExportFormat::csv));
   });
+}
+
+// POST /admin/actions/*: a researcher's control of the study. A browser's request must pass the
+// CSRF check; the command goes to the engine, and the answer waits for its commit (DESIGN.md
+// rule 4). Each one, done or refused, is a log line, with no token or cookie in it.
+void HttpSession::admin_action(Request&& request) {
+  std::string target(request.target());
+  std::string path(path_of(target));
+  std::string address = address_of(stream_.socket(), request, context_->config.server);
+  auto log_line = [path, address, by = admission_.by_cookie() ? "dashboard" : "bearer"](
+                      const ActionAnswer& answer, const std::string& what, Seq seq) {
+    json_log::line("admin_action", {{"action", path.substr(path.rfind('/') + 1)},
+                                    {"target", what},
+                                    {"by", by},
+                                    {"address", address},
+                                    {"status", std::to_string(answer.status)},
+                                    {"code", answer.code},
+                                    {"seq", std::to_string(seq)}});
+  };
+  auto answer_now = [this, &log_line](const ActionAnswer& answer, const std::string& what) {
+    log_line(answer, what, 0);
+    respond(static_cast<http::status>(answer.status), "application/json", answer.body);
+  };
+  if (auto why = csrf_refusal(admission_, request["X-Cohort-CSRF"], request[http::field::origin],
+                              request[http::field::host])) {
+    answer_now({403, error_body("csrf_refused", *why), "csrf_refused"}, "");
+    return;
+  }
+  auto parsed = admin_action_command(path, request.body(), address);
+  if (auto* refused = std::get_if<ActionAnswer>(&parsed)) {
+    answer_now(*refused, "");
+    return;
+  }
+  auto& [command, what] = std::get<ActionCommand>(parsed);
+  bool queued = context_->core.pipeline().submit(
+      std::move(command), [self = shared_from_this(), log_line, what](CommandOutcome outcome) {
+        ActionAnswer answer = admin_action_answer(outcome);
+        log_line(answer, what, answer.status == 200 ? outcome.seq : 0);
+        net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+          self->respond(static_cast<http::status>(answer.status), "application/json", std::move(answer.body));
+        });
+      });
+  if (!queued) answer_now({503, error_body("unavailable", "the server is stopping"), "unavailable"}, what);
 }
 
 void HttpSession::answer_from_engine(EngineRead read) {

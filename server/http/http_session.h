@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "server/http/admin_auth.h"
 #include "server/server_context.h"
 #include "server/transport/strand_socket.h"
 
@@ -39,7 +40,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(Request&& request);
-  // /admin/*: false when the request was answered 401 or 429 instead.
+  // /admin/*: false when the request was answered 401 or 429 instead; else `admission_` says how
+  // the request was let in.
   bool admitted(const Request& request, std::string_view path);
 
   // The routes' handlers.
@@ -55,6 +57,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void state(Request&& request);
   void audit(Request&& request);
   void export_sessions(Request&& request);
+  void admin_action(Request&& request);
   // Not in the route table: what it does not name, outside /admin, when server.static_dir is set.
   void serve_static_file(const Request& request);
 
@@ -81,6 +84,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool keep_alive_ = false;
   std::shared_ptr<http::response<http::string_body>> response_;
   ConnectionLimits::Lease lease_;  // this TCP connection's place
+  AdminAccess::Verdict admission_;  // how the request being answered was let in to /admin/*
 };
 
 }  // namespace cohort
