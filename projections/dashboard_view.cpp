@@ -40,6 +40,8 @@ void scenes(Writer& w, const SessionMap& state, Millis now) {
     }
     if (waiters.empty()) w.Null();
     else w.Int64(std::max<Millis>(0, now - since));
+    w.Key("waitroom_closed");  // by the researcher, to new joins
+    w.Bool(state.waitroom_closed(static_cast<int>(index)));
     w.EndObject();
   }
   w.EndArray();
@@ -185,6 +187,9 @@ std::string dashboard_view(const SessionMap& state, const Analytics& analytics, 
   scenes(w, state, now);
   w.Key("subjects");
   subjects(w, state);
+  w.Key("max_participants");  // the cap on subjects ever registered, as the config or the researcher set it
+  if (state.max_participants) w.Int64(*state.max_participants);
+  else w.Null();
   w.Key("games");
   games(w, state, now, limits.games_listed);
   w.Key("ended");

@@ -1,6 +1,7 @@
 #pragma once
 // What the researcher's dashboard shows of the study, read from the projections: per scene the
-// subjects there, the waiters and the longest wait; live games by status with their players and
+// subjects there, the waiters, the longest wait and whether the researcher closed its waiting
+// room; the cap on participants; live games by status with their players and
 // age; games ended in the last hour by end reason. JSON; the server adds its own figures.
 #include <cstddef>
 #include <string>

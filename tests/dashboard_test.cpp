@@ -32,6 +32,24 @@ TEST_CASE("dashboard view: waiters and the longest wait per scene, live games ol
         std::string::npos);
 }
 
+TEST_CASE("dashboard view: which waiting rooms the researcher closed, and the cap on participants", "[dashboard]") {
+  Harness h(experiment_with(two_seat_game()));
+  h.join("alice");
+  std::string before = dashboard_view(h.state(), h.projections().analytics, 1, h.now());
+  CHECK(before.find(R"("scene_id":"cramped_room","type":"game","subjects":1,"waiting":1,"longest_wait_ms":0,"waitroom_closed":false})") !=
+        std::string::npos);
+  CHECK(before.find(R"("max_participants":null)") != std::string::npos);
+  auto by_admin = [&h](CommandBody body) { h.run(Command{0, "", kNoConn, std::nullopt, std::move(body)}); };
+  by_admin(cmd::AdminCloseWaitroom{"cramped_room", "admin", ""});
+  by_admin(cmd::AdminSetMaxParticipants{40, "admin", ""});
+  std::string after = dashboard_view(h.state(), h.projections().analytics, 3, h.now());
+  CHECK(after.find(R"("scene_id":"cramped_room","type":"game","subjects":1,"waiting":1,"longest_wait_ms":0,"waitroom_closed":true})") !=
+        std::string::npos);
+  CHECK(after.find(R"("scene_id":"consent","type":"static","subjects":0,"waiting":0,"longest_wait_ms":null,"waitroom_closed":false})") !=
+        std::string::npos);
+  CHECK(after.find(R"("max_participants":40)") != std::string::npos);
+}
+
 TEST_CASE("dashboard view: games listed up to the limit, counted in full", "[dashboard]") {
   Harness h(experiment_with(two_seat_game()));
   h.start_game({"a", "b"});

@@ -1,15 +1,18 @@
 // The researcher's dashboard in a real browser (Debian's chromium, driven by playwright-core)
 // against a server with a scripted study: sign in, watch the waiting count and a game come and
-// go, open its timeline, download the sessions CSV. Saves screenshots of the page at rest and
+// go, open its timeline, download the sessions CSV, and use the controls (end a game, close a
+// waiting room, exclude a participant, cap the sign-ups) that the participants' clients obey. Saves screenshots of the page at rest and
 // with a timeline open in $COHORT_ARTIFACTS (default: build/artifacts).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Server, TOKEN, experiment, gameScene, participant, toGameScene, startedPair } from './harness.mjs';
+import { Client, SERVER, Server, TOKEN, experiment, gameScene, participant, toGameScene, startedPair } from './harness.mjs';
 
 const ARTIFACTS = process.env.COHORT_ARTIFACTS || resolve(import.meta.dirname, '../../build/artifacts');
+const REPLAY = process.env.COHORT_REPLAY || join(dirname(SERVER), 'cohort-replay');
 // The promise is an update within a second of a commit; a sanitizer build runs several times slower.
 const UPDATE_BOUND_MS = process.env.COHORT_SANITIZER ? 3000 : 1000;
 let server, browser;
@@ -145,4 +148,122 @@ test('a timeline of an unknown game says so; a subject id is decoded from the qu
   assert.equal(JSON.parse((await server.get('/admin/timeline?subject=no%20one')).body).message, 'no subject no one in the log');
   assert.equal((await server.get('/admin/timeline?game=1x')).status, 400);
   assert.equal((await server.get('/admin/timeline')).status, 400);
+});
+
+// The researcher's controls (docs/dashboard.md, "Controlling the study"): the POSTs' CSRF rules,
+// then each button in the page, with what the participants' stock clients are told and what the
+// log holds.
+test('controls: a cookie POST needs the page\'s CSRF token and this site\'s Origin; a Bearer script needs neither', async () => {
+  const page = await signedInPage();
+  const csrf = await page.getAttribute('meta[name="cohort-csrf"]', 'content');
+  assert.match(csrf, /^[0-9a-f]{64}$/);
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const post = (headers, body = { scene_id: 'cramped_room' }) => fetch(server.url + '/admin/actions/close-waitroom', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
+  const refused = async (response) => {
+    assert.equal(response.status, 403);
+    assert.equal((await response.json()).code, 'csrf_refused');
+  };
+  await refused(await post({ Cookie: cookie }));
+  await refused(await post({ Cookie: cookie, 'X-Cohort-CSRF': 'f'.repeat(64) }));
+  await refused(await post({ Cookie: cookie, 'X-Cohort-CSRF': csrf, Origin: 'http://evil.example' }));
+  assert.deepEqual((await server.state()).closed_waitrooms, [], 'a refused POST changes nothing');
+  assert.equal((await post({ Authorization: 'Bearer wrong-token-000000' })).status, 401);
+  // With the token, from this site: the waitroom closes; a script with the Bearer token opens it.
+  const closed = await post({ Cookie: cookie, 'X-Cohort-CSRF': csrf, Origin: server.url });
+  assert.equal(closed.status, 200);
+  assert.equal((await closed.json()).ok, true);
+  assert.deepEqual((await server.state()).closed_waitrooms, ['cramped_room']);
+  const again = await post({ Cookie: cookie, 'X-Cohort-CSRF': csrf });
+  assert.equal(again.status, 409, 'closing a closed waitroom is the engine\'s refusal');
+  assert.equal((await again.json()).code, 'invalid_state');
+  const opened = await fetch(server.url + '/admin/actions/open-waitroom', {
+    method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ scene_id: 'cramped_room' }),
+  });
+  assert.equal(opened.status, 200);
+  assert.deepEqual((await server.state()).closed_waitrooms, []);
+  // Bad input is refused before the engine, unknown ids by it.
+  const bearer = (action, body) => fetch(server.url + '/admin/actions/' + action, {
+    method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body,
+  });
+  assert.equal((await bearer('end-game', '{"game_id":"1x"}')).status, 400);
+  assert.equal((await bearer('end-game', 'not json')).status, 400);
+  assert.equal((await bearer('max-participants', '{}')).status, 400);
+  assert.equal((await bearer('no-such-action', '{}')).status, 404);
+  const unknown = await bearer('end-game', '{"game_id":99999}');
+  assert.equal(unknown.status, 404);
+  assert.equal((await unknown.json()).code, 'unknown_game');
+  assert.equal((await bearer('exclude-subject', '{"subject_id":"nobody-at-all"}')).status, 404);
+  assert.equal((await server.get('/admin/actions/end-game')).status, 404, 'GET acts on nothing');
+  await page.context().close();
+});
+
+test('controls: end a game, close and reopen a waiting room, exclude a waiter, cap the participants', async () => {
+  const page = await signedInPage();
+  const asked = [];
+  page.on('dialog', (dialog) => { asked.push(dialog.message()); dialog.accept(); });
+  const result = () => textWhen(page, '#action-result', (t) => t && t !== 'sending…');
+
+  // End game: both players are told, and the log holds the researcher's command.
+  const [amy, ben, game] = await startedPair(server, 'ctl-amy', 'ctl-ben');
+  await page.click(`#games button[data-end-game="${game}"]`);
+  for (const player of [amy, ben]) {
+    const end = await player.waitFor('end_game');
+    assert.equal(end.reason, 'admin_ended');
+    assert.equal(end.game_id, game);
+  }
+  assert.match(asked.at(-1), new RegExp(`End game ${game}`));
+  assert.match(await result(), /^end-game: done/);
+  await page.waitForSelector(`#ended tr[data-ended-game="${game}"]`, { timeout: 2000 });
+  const trace = execFileSync(REPLAY, ['trace', server.db, '--game', String(game)]).toString();
+  assert.match(trace, /admin_end_game[^\n]*actor=admin/);
+
+  // Close the waiting room: a join is refused; reopen it: the join is taken.
+  const scene = 'tr[data-scene="cramped_room"]';
+  await page.click(`${scene} button.close-waitroom`);
+  await page.waitForSelector(`${scene} .closed`, { timeout: 2000 });
+  const cal = await participant(server, 'ctl-cal');
+  await toGameScene(cal);
+  cal.emit('join_game', {});
+  const refused = await cal.waitFor('error', (e) => e.code === 'waitroom_closed');
+  assert.match(refused.message, /closed/);
+  await page.click(`${scene} button.reopen-waitroom`);
+  await page.waitForSelector(`${scene} button.close-waitroom`, { timeout: 2000 });
+  cal.emit('join_game', {});
+  await cal.waitFor('waiting_room');
+
+  // Exclude the waiter, with a message: they see it, and the waiting room empties.
+  await page.fill('#exclude-subject', 'ctl-cal');
+  await page.fill('#exclude-message', 'Thank you, we have enough data from you.');
+  await page.click('#exclude-button');
+  assert.equal((await cal.waitFor('excluded')).message, 'Thank you, we have enough data from you.');
+  await cal.waitFor('experiment_complete');
+  assert.match(asked.at(-1), /Exclude ctl-cal/);
+  assert.equal(await textWhen(page, `${scene} .waiting`, (t) => t === '0'), '0');
+
+  // Cap the participants at those registered: a new one is answered study_full, a known one is not.
+  const registered = JSON.parse((await server.get('/admin/dashboard')).body).study.subjects.total;
+  await page.fill('#cap-value', String(registered));
+  await page.click('#cap-set');
+  await page.waitForFunction((cap) => document.querySelector('#cap-now').textContent.endsWith(`cap ${cap}`), registered,
+    { timeout: 5000 });
+  const late = await new Client(server.url, 'ctl-late').connected();
+  late.emit('register_subject', { subject_id: 'ctl-late' });
+  assert.match((await late.waitFor('study_full')).message, /full/);
+  assert.equal((await late.waitFor('error')).code, 'study_full');
+  const back = await participant(server, 'ctl-amy', amy.token);
+  await page.click('#cap-lift');
+  await textWhen(page, '#cap-now', (t) => t && t.includes('no cap'));
+
+  // Each action is on the record with the researcher as its actor.
+  const admin = execFileSync(REPLAY, ['trace', server.db, '--admin']).toString();
+  for (const command of ['admin_end_game', 'admin_close_waitroom', 'admin_open_waitroom', 'admin_exclude_subject',
+    'admin_set_max_participants']) {
+    assert.match(admin, new RegExp(`${command}[^\\n]*actor=admin`), command);
+  }
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-controls.png'), fullPage: true, timeout: 10000 });
+  assert.equal((await server.audit()).ok, true);
+  for (const client of [amy, ben, cal, late, back]) client.close();
+  await page.context().close();
 });

@@ -1,5 +1,6 @@
 // The Cohort dashboard: renders the updates of GET /admin/events (server-sent events, sent
-// within a quarter second of a commit) and opens timelines from GET /admin/timeline.
+// within a quarter second of a commit), opens timelines from GET /admin/timeline, and sends the
+// researcher's controls to POST /admin/actions/* with the page's CSRF token.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -19,12 +20,20 @@ function subjectLink(id, connected) {
   return `<a class="${cls}" data-subject="${escape(id)}"${title}>${escape(id)}</a>`;
 }
 
+function waitroomControl(scene) {
+  const id = escape(scene.scene_id);
+  return scene.waitroom_closed
+    ? `<span class="closed">closed</span> <button class="reopen-waitroom" data-scene="${id}">Reopen</button>`
+    : `open <button class="close-waitroom" data-scene="${id}">Close waiting room</button>`;
+}
+
 function renderScenes(study) {
   $('scenes').innerHTML = study.scenes.map((scene) => `
     <tr data-scene="${escape(scene.scene_id)}"><td>${escape(scene.scene_id)}</td><td>${scene.type}</td>
     <td class="subjects">${scene.subjects}</td>
     <td class="waiting">${scene.type === 'game' ? scene.waiting : '—'}</td>
-    <td class="longest-wait">${scene.type === 'game' ? duration(scene.longest_wait_ms) : '—'}</td></tr>`).join('');
+    <td class="longest-wait">${scene.type === 'game' ? duration(scene.longest_wait_ms) : '—'}</td>
+    <td class="waitroom">${scene.type === 'game' ? waitroomControl(scene) : '—'}</td></tr>`).join('');
 }
 
 function renderPeople(study, server) {
@@ -55,7 +64,9 @@ function renderGames(study) {
     <tr data-game="${game.game_id}"${game.game_id === openGame ? ' class="selected"' : ''}><td>${game.game_id}</td>
     <td>${escape(game.scene_id)}</td><td><span class="status ${game.status}">${game.status}</span></td>
     <td>${game.players.map((p) => subjectLink(p.subject_id, p.connected)).join(', ')}</td>
-    <td>${duration(game.age_ms)}</td></tr>`).join('') || '<tr><td colspan="5" class="note">no live game</td></tr>';
+    <td>${duration(game.age_ms)}</td>
+    <td><button class="end-game" data-end-game="${game.game_id}">End game</button></td></tr>`).join('') ||
+    '<tr><td colspan="6" class="note">no live game</td></tr>';
   $('games-more').textContent = games.total > games.list.length
     ? `The ${games.list.length} oldest of ${games.total} are listed; find any other by its id above.` : '';
 }
@@ -71,10 +82,17 @@ function renderEnded(study) {
     <td>${duration(study.now - game.ended_at)} ago</td></tr>`).join('') || '<tr><td colspan="5" class="note">no game ended in the last hour</td></tr>';
 }
 
+function renderCap(study) {
+  const cap = study.max_participants;
+  $('cap-now').textContent = `${study.subjects.total} registered · ` + (cap == null ? 'no cap' : `cap ${cap}`);
+  $('cap-now').classList.toggle('bad', cap != null && study.subjects.total >= cap);
+}
+
 function render(update) {
   const { study, server } = update;
   $('experiment').textContent = study.experiment_id;
   renderScenes(study);
+  renderCap(study);
   renderPeople(study, server);
   renderGames(study);
   renderEnded(study);
@@ -107,6 +125,7 @@ setInterval(() => {
 let openGame = null;
 async function openTimeline(kind, id) {
   openGame = kind === 'game' ? Number(id) : null;
+  if (kind === 'subject') $('exclude-subject').value = id;  // at hand, should they need excluding
   const panel = $('timeline-panel');
   panel.hidden = false;
   $('timeline-title').textContent = `${kind} ${id}`;
@@ -123,7 +142,59 @@ async function openTimeline(kind, id) {
   panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
 }
 
+// --- the researcher's controls -------------------------------------------------------------
+// Each is a command to the engine; the answer comes once it is committed, and the page shows the
+// change with the next update. Relative URLs: the dashboard may run under a proxy's path prefix.
+const csrfToken = document.querySelector('meta[name="cohort-csrf"]')?.content || '';
+
+async function act(action, body, question) {
+  if (question && !window.confirm(question)) return;
+  const result = $('action-result');
+  result.classList.remove('bad');
+  result.textContent = 'sending…';
+  let answer = {};
+  let status = 0;
+  try {
+    const response = await fetch(`actions/${action}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Cohort-CSRF': csrfToken },
+      body: JSON.stringify(body),
+    });
+    status = response.status;
+    answer = await response.json();
+  } catch (error) {
+    answer = { code: 'unreachable', message: String(error) };
+  }
+  result.textContent = status === 200 ? `${action}: done (record ${answer.seq})` : `${action}: ${answer.code}: ${answer.message}`;
+  result.classList.toggle('bad', status !== 200);
+}
+
+$('cap-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const cap = Number($('cap-value').value);
+  if (!Number.isInteger(cap) || cap < 1) return;
+  act('max-participants', { max_participants: cap }, `Take no registration of a new participant past ${cap}?`);
+});
+$('cap-lift').addEventListener('click', () => act('max-participants', { max_participants: null }));
+$('exclude-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const subject = $('exclude-subject').value.trim();
+  if (!subject) return;
+  act('exclude-subject', { subject_id: subject, message: $('exclude-message').value },
+    `Exclude ${subject} from the study for good? Their game ends and they are sent to the end.`);
+});
+
 document.addEventListener('click', (event) => {
+  const button = event.target.closest('button');
+  if (button?.dataset.endGame) {
+    return act('end-game', { game_id: Number(button.dataset.endGame) },
+      `End game ${button.dataset.endGame} for every player?`);
+  }
+  if (button?.classList.contains('close-waitroom')) {
+    return act('close-waitroom', { scene_id: button.dataset.scene },
+      `Close the waiting room of ${button.dataset.scene}? Who waits stays; nobody new can join.`);
+  }
+  if (button?.classList.contains('reopen-waitroom')) return act('open-waitroom', { scene_id: button.dataset.scene });
   const subject = event.target.closest('a.subject');
   if (subject) return openTimeline('subject', subject.dataset.subject);
   const row = event.target.closest('tr[data-game]');
