@@ -1,7 +1,8 @@
 // Two experiments on one host behind Debian's Caddy, as deploy/ sets them up (docs/deploy.md):
 // TLS from Caddy's internal CA, one path per experiment through deploy/cohort-experiment.caddy,
 // WebSocket upgrades, the participant's own address passed on and believed only from the proxy,
-// the admin token read from a file as systemd's LoadCredential= hands it over.
+// the admin token read from a file as systemd's LoadCredential= hands it over, and a dashboard
+// control that works under the experiment's path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -193,6 +194,13 @@ test('the dashboard signs in and goes live under the experiment\'s path, in chro
     await page.waitForFunction(() => document.querySelector('#live')?.textContent === 'live', null, { timeout: 10000 });
     const cookies = await page.context().cookies();
     assert.deepEqual(cookies.map((c) => c.path), ['/e/alpha/admin'], 'the session belongs to this experiment only');
+    // A control through the proxy: its relative POST, CSRF token and Origin (the site's, as Caddy
+    // passes the Host on) are taken.
+    page.on('dialog', (dialog) => dialog.accept());
+    await page.click('tr[data-scene="cramped_room"] button.close-waitroom');
+    await page.waitForSelector('tr[data-scene="cramped_room"] .closed', { timeout: 5000 });
+    assert.deepEqual(JSON.parse((await get('/e/alpha/admin/state', FILE_TOKEN)).body).closed_waitrooms, ['cramped_room']);
+    assert.deepEqual(JSON.parse((await get('/e/beta/admin/state', TOKEN)).body).closed_waitrooms, []);
     const beta = await page.goto(`${site}/e/beta/admin/`);
     assert.equal(beta.status(), 401, 'alpha\'s session opens nothing of beta');
   } finally {

@@ -15,6 +15,8 @@ const ARTIFACTS = process.env.COHORT_ARTIFACTS || resolve(import.meta.dirname, '
 const REPLAY = process.env.COHORT_REPLAY || join(dirname(SERVER), 'cohort-replay');
 // The promise is an update within a second of a commit; a sanitizer build runs several times slower.
 const UPDATE_BOUND_MS = process.env.COHORT_SANITIZER ? 3000 : 1000;
+// How long the controls' tests wait for the page to show a committed change: a bound, not a promise.
+const SHOWN_MS = 5000;
 let server, browser;
 
 before(async () => {
@@ -215,21 +217,26 @@ test('controls: end a game, close and reopen a waiting room, exclude a waiter, c
   }
   assert.match(asked.at(-1), new RegExp(`End game ${game}`));
   assert.match(await result(), /^end-game: done/);
-  await page.waitForSelector(`#ended tr[data-ended-game="${game}"]`, { timeout: 2000 });
+  await page.waitForSelector(`#ended tr[data-ended-game="${game}"]`, { timeout: SHOWN_MS });
   const trace = execFileSync(REPLAY, ['trace', server.db, '--game', String(game)]).toString();
   assert.match(trace, /admin_end_game[^\n]*actor=admin/);
+  // And from a live game's timeline.
+  const [dot, eli, other] = await startedPair(server, 'ctl-dot', 'ctl-eli');
+  await page.click(`#games tr[data-game="${other}"] td:first-child`);
+  await page.click('#timeline-end-game');
+  for (const player of [dot, eli]) assert.equal((await player.waitFor('end_game')).reason, 'admin_ended');
 
   // Close the waiting room: a join is refused; reopen it: the join is taken.
   const scene = 'tr[data-scene="cramped_room"]';
   await page.click(`${scene} button.close-waitroom`);
-  await page.waitForSelector(`${scene} .closed`, { timeout: 2000 });
+  await page.waitForSelector(`${scene} .closed`, { timeout: SHOWN_MS });
   const cal = await participant(server, 'ctl-cal');
   await toGameScene(cal);
   cal.emit('join_game', {});
   const refused = await cal.waitFor('error', (e) => e.code === 'waitroom_closed');
   assert.match(refused.message, /closed/);
   await page.click(`${scene} button.reopen-waitroom`);
-  await page.waitForSelector(`${scene} button.close-waitroom`, { timeout: 2000 });
+  await page.waitForSelector(`${scene} button.close-waitroom`, { timeout: SHOWN_MS });
   cal.emit('join_game', {});
   await cal.waitFor('waiting_room');
 
@@ -247,7 +254,7 @@ test('controls: end a game, close and reopen a waiting room, exclude a waiter, c
   await page.fill('#cap-value', String(registered));
   await page.click('#cap-set');
   await page.waitForFunction((cap) => document.querySelector('#cap-now').textContent.endsWith(`cap ${cap}`), registered,
-    { timeout: 5000 });
+    { timeout: SHOWN_MS });
   const late = await new Client(server.url, 'ctl-late').connected();
   late.emit('register_subject', { subject_id: 'ctl-late' });
   assert.match((await late.waitFor('study_full')).message, /full/);
@@ -264,6 +271,6 @@ test('controls: end a game, close and reopen a waiting room, exclude a waiter, c
   }
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-controls.png'), fullPage: true, timeout: 10000 });
   assert.equal((await server.audit()).ok, true);
-  for (const client of [amy, ben, cal, late, back]) client.close();
+  for (const client of [amy, ben, dot, eli, cal, late, back]) client.close();
   await page.context().close();
 });

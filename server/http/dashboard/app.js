@@ -67,6 +67,10 @@ function renderGames(study) {
     <td>${duration(game.age_ms)}</td>
     <td><button class="end-game" data-end-game="${game.game_id}">End game</button></td></tr>`).join('') ||
     '<tr><td colspan="6" class="note">no live game</td></tr>';
+  // The open timeline's game can be ended from there while it is live.
+  const live = openGame != null && games.list.some((game) => game.game_id === openGame);
+  $('timeline-end-game').hidden = !live;
+  if (live) $('timeline-end-game').dataset.endGame = openGame;
   $('games-more').textContent = games.total > games.list.length
     ? `The ${games.list.length} oldest of ${games.total} are listed; find any other by its id above.` : '';
 }
@@ -126,6 +130,7 @@ let openGame = null;
 async function openTimeline(kind, id) {
   openGame = kind === 'game' ? Number(id) : null;
   if (kind === 'subject') $('exclude-subject').value = id;  // at hand, should they need excluding
+  $('timeline-end-game').hidden = true;  // until an update says the game is live
   const panel = $('timeline-panel');
   panel.hidden = false;
   $('timeline-title').textContent = `${kind} ${id}`;
