@@ -437,16 +437,16 @@ void HttpSession::admin_action(Request&& request) {
     answer_now(*refused, "");
     return;
   }
-  auto& [command, what] = std::get<ActionCommand>(parsed);
+  ActionCommand& action = std::get<ActionCommand>(parsed);
   bool queued = context_->core.pipeline().submit(
-      std::move(command), [self = shared_from_this(), log_line, what](CommandOutcome outcome) {
+      std::move(action.command), [self = shared_from_this(), log_line, what = action.target](CommandOutcome outcome) {
         ActionAnswer answer = admin_action_answer(outcome);
         log_line(answer, what, answer.status == 200 ? outcome.seq : 0);
         net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
           self->respond(static_cast<http::status>(answer.status), "application/json", std::move(answer.body));
         });
       });
-  if (!queued) answer_now({503, error_body("unavailable", "the server is stopping"), "unavailable"}, what);
+  if (!queued) answer_now({503, error_body("unavailable", "the server is stopping"), "unavailable"}, action.target);
 }
 
 void HttpSession::answer_from_engine(EngineRead read) {
