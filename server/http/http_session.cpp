@@ -227,8 +227,7 @@ bool HttpSession::admitted(const Request& request, std::string_view path) {
     json_log::limited("admin_throttled", {{"address", address}, {"path", std::string(path)}});
     std::pair<http::field, std::string> retry{http::field::retry_after, std::to_string(verdict.retry_after.count())};
     if (page) {
-      respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
-              {retry});
+      respond_admin_page(http::status::too_many_requests, login_page(try_again_in(verdict.retry_after)), {retry});
     } else {
       respond(http::status::too_many_requests, "application/json",
               error_body("too_many_attempts", try_again_in(verdict.retry_after)), {retry});
@@ -237,7 +236,7 @@ bool HttpSession::admitted(const Request& request, std::string_view path) {
   }
   if (verdict.kind == AdminAccess::Verdict::Kind::unauthorized) {
     if (page) {
-      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page(""));
+      respond_admin_page(http::status::unauthorized, login_page(""));
     } else {
       respond(http::status::unauthorized, "application/json",
               error_body("unauthorized", "send Authorization: Bearer <admin_token>, or sign in at /admin/"));
@@ -292,12 +291,12 @@ void HttpSession::login(Request&& request) {
   switch (verdict.kind) {
     case AdminAccess::Verdict::Kind::throttled:
       json_log::limited("admin_login_throttled", {{"address", address}});
-      respond(http::status::too_many_requests, "text/html; charset=utf-8", login_page(try_again_in(verdict.retry_after)),
-              {{http::field::retry_after, std::to_string(verdict.retry_after.count())}});
+      respond_admin_page(http::status::too_many_requests, login_page(try_again_in(verdict.retry_after)),
+                         {{http::field::retry_after, std::to_string(verdict.retry_after.count())}});
       return;
     case AdminAccess::Verdict::Kind::unauthorized:
       json_log::limited("admin_login_refused", {{"address", address}});
-      respond(http::status::unauthorized, "text/html; charset=utf-8", login_page("That is not this server's admin token."));
+      respond_admin_page(http::status::unauthorized, login_page("That is not this server's admin token."));
       return;
     case AdminAccess::Verdict::Kind::allowed:
       respond(http::status::see_other, "text/plain", "",
@@ -334,7 +333,7 @@ void HttpSession::dashboard_file(Request&& request) {
     // is not kept by any cache.
     std::string page(dashboard_asset("index.html")->body);
     page.replace(page.find("<!--csrf-->"), 11, "<meta name=\"cohort-csrf\" content=\"" + admission_.csrf_token + "\">");
-    respond(http::status::ok, "text/html; charset=utf-8", std::move(page), {{http::field::cache_control, "no-store"}});
+    respond_admin_page(http::status::ok, std::move(page), {{http::field::cache_control, "no-store"}});
     return;
   }
   auto asset = dashboard_asset(path.substr(7));
@@ -461,6 +460,18 @@ void HttpSession::answer_from_engine(EngineRead read) {
 void HttpSession::respond(http::status status, std::string content_type, std::string body,
                           std::initializer_list<std::pair<http::field, std::string>> headers) {
   prepare_response(status, std::move(content_type), std::move(body), headers);
+  write_response();
+}
+
+// The sign-in form and the dashboard: no other site's page may frame them, so that none can lay
+// its own page over the dashboard's buttons and have the researcher click them (clickjacking:
+// the CSRF token does not help there, the click is the researcher's own). SameSite=Strict keeps
+// the cookie out of another site's frame in today's browsers; this does not depend on it.
+void HttpSession::respond_admin_page(http::status status, std::string page,
+                                     std::initializer_list<std::pair<http::field, std::string>> headers) {
+  prepare_response(status, "text/html; charset=utf-8", std::move(page), headers);
+  response_->set("X-Frame-Options", "DENY");
+  response_->set("Content-Security-Policy", "frame-ancestors 'none'");
   write_response();
 }
 

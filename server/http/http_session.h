@@ -68,6 +68,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void answer_from_engine(EngineRead read);
   void respond(http::status status, std::string content_type, std::string body,
                std::initializer_list<std::pair<http::field, std::string>> headers = {});
+  // A page under /admin (the sign-in form, the dashboard): text/html that no other site may frame.
+  void respond_admin_page(http::status status, std::string page,
+                          std::initializer_list<std::pair<http::field, std::string>> headers = {});
   // respond's two steps, for an answer with a header that has no http::field.
   void prepare_response(http::status status, std::string content_type, std::string body,
                         std::initializer_list<std::pair<http::field, std::string>> headers = {});

@@ -201,6 +201,55 @@ test('controls: a cookie POST needs the page\'s CSRF token and this site\'s Orig
   await page.context().close();
 });
 
+test('the sign-in form and the dashboard may not be framed by another site\'s page (clickjacking)', async () => {
+  const framing = (response) => [response.headers.get('x-frame-options'), response.headers.get('content-security-policy')];
+  const refusal = ['DENY', "frame-ancestors 'none'"];
+  assert.deepEqual(framing(await fetch(server.url + '/admin/')), refusal, 'the sign-in form');
+  const wrong = await fetch(server.url + '/admin/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': '198.51.100.77' },
+    body: 'token=not-the-token',
+  });
+  assert.equal(wrong.status, 401);
+  assert.deepEqual(framing(wrong), refusal, 'the form shown again');
+  const page = await fetch(server.url + '/admin/', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(page.status, 200);
+  assert.deepEqual(framing(page), refusal, 'the dashboard, whose buttons act');
+  // In the browser: a page of another site (localhost is not 127.0.0.1) framing /admin/ shows
+  // neither the dashboard nor the sign-in form in its frame.
+  const signed = await signedInPage();
+  const other = server.url.replace('127.0.0.1', 'localhost');
+  await signed.route(other + '/framing', (route) => route.fulfill({
+    contentType: 'text/html', body: `<iframe src="${server.url}/admin/"></iframe>`,
+  }));
+  await signed.goto(other + '/framing', { waitUntil: 'load' });  // the frame's load included
+  const framed = signed.frames().find((frame) => frame !== signed.mainFrame());
+  assert.equal(await framed.$('#exclude-button, #token'), null, 'the frame shows a page of /admin/');
+  await signed.context().close();
+});
+
+test('controls: an exclusion names the subject exactly as typed: " ctl-pad" is another participant than "ctl-pad"', async () => {
+  const page = await signedInPage();
+  const asked = [];
+  page.on('dialog', (dialog) => { asked.push(dialog.message()); dialog.accept(); });
+  const padded = await participant(server, ' ctl-pad');
+  const plain = await participant(server, 'ctl-pad');
+  await page.fill('#exclude-subject', ' ctl-pad');
+  await page.click('#exclude-button');
+  assert.equal((await padded.waitFor('excluded')).message, 'The researcher has ended your participation in this study.');
+  assert.match(await textWhen(page, '#action-result', (t) => t && t !== 'sending…'), /^exclude-subject: done/);
+  assert.match(asked.at(-1), /Exclude " ctl-pad"/, 'the question shows the id as it will be sent');
+  const subjects = (await server.state()).subjects;
+  assert.equal(subjects[' ctl-pad'].state, 'done');
+  assert.notEqual(subjects['ctl-pad'].state, 'done', 'the other participant is still in the study');
+  assert.equal(plain.names().includes('excluded'), false);
+  // The timeline search is exact too: the padded id opens the padded subject's timeline.
+  await page.fill('#find-id', ' ctl-pad');
+  await page.click('#find button');
+  await textWhen(page, '#timeline-title', (t) => t === 'subject  ctl-pad');
+  for (const client of [padded, plain]) client.close();
+  await page.context().close();
+});
+
 test('controls: end a game, close and reopen a waiting room, exclude a waiter, cap the participants', async () => {
   const page = await signedInPage();
   const asked = [];
@@ -246,7 +295,7 @@ test('controls: end a game, close and reopen a waiting room, exclude a waiter, c
   await page.click('#exclude-button');
   assert.equal((await cal.waitFor('excluded')).message, 'Thank you, we have enough data from you.');
   await cal.waitFor('experiment_complete');
-  assert.match(asked.at(-1), /Exclude ctl-cal/);
+  assert.match(asked.at(-1), /Exclude "ctl-cal"/);
   assert.equal(await textWhen(page, `${scene} .waiting`, (t) => t === '0'), '0');
 
   // Cap the participants at those registered: a new one is answered study_full, a known one is not.

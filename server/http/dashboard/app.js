@@ -183,10 +183,12 @@ $('cap-form').addEventListener('submit', (event) => {
 $('cap-lift').addEventListener('click', () => act('max-participants', { max_participants: null }));
 $('exclude-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const subject = $('exclude-subject').value.trim();
+  // The id exactly as typed or picked: a subject id may begin or end with a space, and trimming
+  // " bob" would exclude "bob", another participant, for good.
+  const subject = $('exclude-subject').value;
   if (!subject) return;
   act('exclude-subject', { subject_id: subject, message: $('exclude-message').value },
-    `Exclude ${subject} from the study for good? Their game ends and they are sent to the end.`);
+    `Exclude ${JSON.stringify(subject)} from the study for good? Their game ends and they are sent to the end.`);
 });
 
 document.addEventListener('click', (event) => {
@@ -208,8 +210,9 @@ document.addEventListener('click', (event) => {
 $('timeline-close').addEventListener('click', () => { $('timeline-panel').hidden = true; openGame = null; });
 $('find').addEventListener('submit', (event) => {
   event.preventDefault();
-  const id = $('find-id').value.trim();
-  if (id) openTimeline(/^\d+$/.test(id) ? 'game' : 'subject', id);
+  const typed = $('find-id').value;
+  if (/^\s*\d+\s*$/.test(typed)) openTimeline('game', typed.trim());
+  else if (typed) openTimeline('subject', typed);  // exact, as for an exclusion
 });
 
 connect();
