@@ -578,8 +578,9 @@ def token_hash(token):
 
 
 class SecretsTest(unittest.TestCase):
-    """No secret in any file (issue 15 items 6 and 7): after registrations, resumes and a dashboard
-    sign-in, neither the admin token nor any resume token a client received is in the log's files,
+    """No secret in any file (issue 15 items 6 and 7): after registrations, resumes, a dashboard
+    sign-in and its controls, neither the admin token, any resume token a client received, the
+    session's cookie and CSRF token nor a wrong CSRF token sent is in the log's files,
     the server's log lines, /admin/* answers or cohort-replay's trace, timeline and export; the
     sign-in cookie holds a session id with its attributes; wrong tokens are throttled per address."""
 
@@ -642,6 +643,25 @@ class SecretsTest(unittest.TestCase):
         status, headers, _ = login(self.server.port, TOKEN)
         self.assertEqual(status, 303)
         cookie = headers["Set-Cookie"].split(";")[0]
+        session_id = cookie.split("=", 1)[1]
+        # The dashboard's controls, by cookie with the page's CSRF token: accepted, refused by the
+        # engine, and refused for a wrong token (a guess that must not be written anywhere either).
+        csrf = re.search(r'name="cohort-csrf" content="([0-9a-f]{64})"', self.admin("/admin/", cookie)).group(1)
+        wrong_csrf = "e" * 64
+
+        def act(action, body, sent):
+            return http_request(self.server.port, "POST", "/admin/actions/" + action, json.dumps(body),
+                                {"Cookie": cookie, "X-Cohort-CSRF": sent, "Content-Type": "application/json"})[0]
+
+        self.assertEqual(act("close-waitroom", {"scene_id": "room"}, csrf), 200)
+        self.assertEqual(act("close-waitroom", {"scene_id": "room"}, csrf), 409)
+        self.assertEqual(act("open-waitroom", {"scene_id": "room"}, wrong_csrf), 403)
+        self.assertEqual(act("exclude-subject", {"subject_id": "sec-c", "message": "Thank you."}, csrf), 200)
+        # Each is an admin_action log line (read from stderr by another thread: waited for, bounded).
+        deadline = time.time() + 5 * SLACK
+        while len([line for line in self.server.log if '"admin_action"' in line]) < 4 and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(len([line for line in self.server.log if '"admin_action"' in line]), 4)
         answers = "".join(self.admin(path, cookie) for path in
                           ["/admin/state", "/admin/export/sessions", "/admin/export/sessions?format=jsonl",
                            "/admin/timeline?subject=sec-a", f"/admin/timeline?game={game}", "/admin/dashboard"])
@@ -649,7 +669,7 @@ class SecretsTest(unittest.TestCase):
         tokens = {payload["resume_token"] for p in self.players for name, payload, _ in p.events
                   if name == "registered" and "resume_token" in payload}
         self.assertEqual(tokens, {a.token, b.token, first["resume_token"]})
-        secrets = [TOKEN, *tokens]
+        secrets = [TOKEN, *tokens, session_id, csrf, wrong_csrf]
         files = self.files()
         for token in tokens:  # the log keeps the hashes: the right files were read
             self.assertIn(token_hash(token).encode(), files)
