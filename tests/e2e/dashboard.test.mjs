@@ -250,6 +250,18 @@ test('controls: an exclusion names the subject exactly as typed: " ctl-pad" is a
   await page.context().close();
 });
 
+test('controls: a page whose session was replaced by a new sign-in says to reload it, and changes nothing', async () => {
+  const page = await signedInPage();
+  // The same browser signs in again (another tab, say): its cookie now names a new session.
+  const again = await page.context().request.post(server.url + '/admin/login', { form: { token: TOKEN }, maxRedirects: 0 });
+  assert.equal(again.status(), 303);
+  const before = (await server.state()).max_participants;
+  await page.click('#cap-lift');
+  assert.match(await textWhen(page, '#action-result', (t) => t && t !== 'sending…'), /^max-participants: not done: .*reload the page$/);
+  assert.equal((await server.state()).max_participants, before);
+  await page.context().close();
+});
+
 test('controls: end a game, close and reopen a waiting room, exclude a waiter, cap the participants', async () => {
   const page = await signedInPage();
   const asked = [];

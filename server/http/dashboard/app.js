@@ -170,7 +170,13 @@ async function act(action, body, question) {
   } catch (error) {
     answer = { code: 'unreachable', message: String(error) };
   }
-  result.textContent = status === 200 ? `${action}: done (record ${answer.seq})` : `${action}: ${answer.code}: ${answer.message}`;
+  // 401: the session is gone (the server restarted, or it expired); csrf_refused from this page:
+  // the browser signed in again since the page was loaded, so its cookie names another session.
+  // Either way nothing was done, and reloading the page is the way on.
+  const stale = status === 401 || answer.code === 'csrf_refused';
+  result.textContent = status === 200 ? `${action}: done (record ${answer.seq})`
+    : stale ? `${action}: not done: this page's sign-in is no longer valid (signed in again, or the server restarted); reload the page`
+      : `${action}: ${answer.code}: ${answer.message}`;
   result.classList.toggle('bad', status !== 200);
 }
 
