@@ -60,6 +60,7 @@ TEST_CASE("admin actions: bad input is refused before the engine, with a stable 
   }
   CHECK(refused("exclude-subject", R"({"subject_id":""})").status == 400);
   CHECK(refused("exclude-subject", R"({"subject_id":"a\nb"})").status == 400);
+  CHECK(refused("exclude-subject", R"({"subject_id":"a\u009bb"})").status == 400);  // a C1 control character
   CHECK(refused("exclude-subject", R"({"subject_id":")" + std::string(257, 'x') + R"("})").status == 400);
   CHECK(refused("exclude-subject", R"({"subject_id":"p","message":7})").status == 400);
   CHECK(refused("exclude-subject", "{\"subject_id\":\"\xff\"}").status == 400);  // not UTF-8

@@ -192,7 +192,7 @@ TEST_CASE("admin: an idle or disconnected subject excluded is done; a done or un
 TEST_CASE("admin: an exclusion message too long, with control characters or not UTF-8 is refused bad_payload") {
   Harness h(experiment_with(two_seat_game()));
   h.join("wendy");
-  for (const std::string& message : {std::string(1001, 'x'), std::string("line\nbreak"), std::string("bell\x07"),
+  for (const std::string& message : {std::string(1001, 'x'), std::string("line\nbreak"), std::string("bell\x07"), std::string("csi \xc2\x9b" "31m"),
                                      std::string("caf\xe9"), std::string("\xc0\xaf")}) {
     INFO(message);
     admin(h, exclusion(message), "wendy");

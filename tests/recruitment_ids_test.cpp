@@ -73,6 +73,13 @@ TEST_CASE("recruitment: params on the wire are an object of at most 32 short str
              Catch::Contains("params.a must be a string"));
   CHECK_THAT(registration_refusal(R"(["register_subject",{"subject_id":"s","params":{"a":"\u0007"}}])"),
              Catch::Contains("control character"));
+  // C1 characters too (U+009B is a terminal's CSI), in a param and in the subject id; other
+  // characters beyond ASCII are ids like any.
+  CHECK(registration_refusal(R"(["register_subject",{"subject_id":"s","params":{"a":"\u009b31m"}}])") ==
+        "bad_payload: params.a has a control character");
+  CHECK(registration_refusal(R"(["register_subject",{"subject_id":"s\u0085"}])") ==
+        "bad_payload: subject_id has a control character");
+  CHECK(registration_refusal(R"(["register_subject",{"subject_id":"Zoë\u00a0Ünal","params":{"a":"ß"}}])") == "accepted");
   std::string many = R"(["register_subject",{"subject_id":"s","params":{)";
   for (int i = 0; i < 33; ++i) many += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
   CHECK_THAT(registration_refusal(many + "}}]"), Catch::Contains("more than 32 keys"));

@@ -2,6 +2,7 @@
 // end a game, exclude a subject, close and open a waitroom, cap the participants. They come from
 // no socket: a refusal is journaled (with its actor in the command) and answered to nobody.
 #include "engine/decider/rules.h"
+#include "engine/vocabulary/control_characters.h"
 
 namespace cohort::rules {
 namespace {
@@ -15,9 +16,9 @@ std::string message_problem(const std::string& message) {
   if (message.size() > kMaxExclusionMessage) {
     return "message must be at most " + std::to_string(kMaxExclusionMessage) + " bytes";
   }
+  if (has_control_character(message)) return "message must not hold control characters";
   for (std::size_t i = 0; i < message.size();) {
     const auto byte = static_cast<unsigned char>(message[i]);
-    if (byte < 0x20 || byte == 0x7f) return "message must not hold control characters";
     const std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xe ? 3 : (byte >> 3) == 0x1e ? 4 : 0;
     if (length == 0 || i + length > message.size()) return "message must be UTF-8 text";
     for (std::size_t k = 1; k < length; ++k) {

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "engine/vocabulary/control_characters.h"
 #include "engine/vocabulary/json_nesting.h"
 
 namespace cohort {
@@ -229,20 +230,13 @@ constexpr std::size_t kMaxCompletionCode = 256;
 constexpr std::size_t kMaxRedirectUrl = 2048;
 constexpr std::size_t kMaxSceneField = 128;
 
-bool has_control_byte(const std::string& s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 // A code a participant copies into a recruitment platform: printable, bounded.
 std::string read_code(ConfigObject& e) {
   std::string code = e.string("code", "");
   if (code.size() > kMaxCompletionCode) {
     ConfigObject::fail(e.child("code"), "must be at most " + std::to_string(kMaxCompletionCode) + " bytes");
   }
-  if (has_control_byte(code)) ConfigObject::fail(e.child("code"), "must not hold control characters");
+  if (has_control_character(code)) ConfigObject::fail(e.child("code"), "must not hold control characters");
   return code;
 }
 
@@ -279,7 +273,7 @@ void read_completion(ConfigObject& c, Completion& out) {
     out.endings[name] = ending;
   }
   out.scene_field = c.string("scene_field", "");
-  if (out.scene_field.size() > kMaxSceneField || has_control_byte(out.scene_field)) {
+  if (out.scene_field.size() > kMaxSceneField || has_control_character(out.scene_field)) {
     ConfigObject::fail(c.child("scene_field"), "must be at most " + std::to_string(kMaxSceneField) +
                                                    " bytes, without control characters");
   }

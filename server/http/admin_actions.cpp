@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 
+#include "engine/vocabulary/control_characters.h"
 #include "engine/vocabulary/json_text.h"
 
 namespace cohort {
@@ -41,9 +42,7 @@ std::string id_field(const Value& object, const char* key, std::size_t max_bytes
   if (!v || !v->IsString() || v->GetStringLength() == 0) throw BadField{std::string(key) + " is required, a string"};
   std::string id(v->GetString(), v->GetStringLength());
   if (id.size() > max_bytes) throw BadField{std::string(key) + " is longer than " + std::to_string(max_bytes) + " bytes"};
-  for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) throw BadField{std::string(key) + " has a control character"};
-  }
+  if (has_control_character(id)) throw BadField{std::string(key) + " has a control character"};
   return id;
 }
 

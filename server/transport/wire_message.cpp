@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/vocabulary/control_characters.h"
 #include "engine/vocabulary/json_nesting.h"
 
 namespace cohort {
@@ -56,9 +57,7 @@ class Fields {
       if (!member.value.IsString()) throw BadPayload{std::string(key) + "." + name + " must be a string"};
       std::string value(member.value.GetString(), member.value.GetStringLength());
       if (value.size() > 256) throw BadPayload{std::string(key) + "." + name + " is too long"};
-      for (unsigned char c : value) {
-        if (c < 0x20 || c == 0x7f) throw BadPayload{std::string(key) + "." + name + " has a control character"};
-      }
+      if (has_control_character(value)) throw BadPayload{std::string(key) + "." + name + " has a control character"};
       bool repeated = std::any_of(out.begin(), out.end(), [&](const auto& kept) { return kept.first == name; });
       if (!repeated) out.emplace_back(std::move(name), std::move(value));
     }
@@ -131,9 +130,7 @@ Content decode_payload(const std::string& name, const Value* payload, WireMessag
     if (out.subject_id.empty() && (out.params.empty() || f.get("subject_id"))) {
       throw BadPayload{"subject_id must not be empty"};
     }
-    for (unsigned char c : out.subject_id) {
-      if (c < 0x20 || c == 0x7f) throw BadPayload{"subject_id has a control character"};
-    }
+    if (has_control_character(out.subject_id)) throw BadPayload{"subject_id has a control character"};
     out.resume_token = f.text("resume_token");
     return CommandBody{cmd::RegisterSubject{}};
   }
