@@ -487,6 +487,10 @@ void HttpSession::prepare_response(http::status status, std::string content_type
 }
 
 void HttpSession::write_response() {
+  // The read's deadline counted from the request's start; the answer gets its own, so that one
+  // that waited for its commit (an admin action) or a long scan (a timeline) is still written,
+  // and a peer that does not read it is cut off all the same.
+  stream_.expires_after(std::chrono::milliseconds(context_->config.server.request_timeout_ms));
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), response_->keep_alive()));
 }

@@ -382,6 +382,32 @@ class ResourceBoundsTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_an_action_whose_commit_waits_past_the_request_timeout_is_still_answered(self):
+        # request_timeout_ms bounds how long a request takes to arrive, not the server's work:
+        # an admin action is answered after its commit, and a commit held up longer than that
+        # (here by another process holding the log's write lock) must still get its answer.
+        import http.client
+        import sqlite3
+        server = Server(experiment(request_timeout_ms=300))
+        try:
+            holder = sqlite3.connect(os.path.join(server.dir.name, "log.db"), isolation_level=None,
+                                     check_same_thread=False)
+            holder.execute("BEGIN IMMEDIATE")  # the writer waits (busy timeout 5 s) until we commit
+            threading.Timer(1.0 * SLACK, holder.commit).start()
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10 * SLACK)
+            started = time.monotonic()
+            connection.request("POST", "/admin/actions/close-waitroom", body=json.dumps({"scene_id": "room"}),
+                               headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
+            try:
+                response = connection.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionError) as closed:
+                self.fail(f"the connection closed without an answer after {time.monotonic() - started:.1f} s: {closed!r}")
+            self.assertGreater(time.monotonic() - started, 0.9 * SLACK, "the commit did not wait for the lock")
+            self.assertEqual(response.status, 200, response.read())
+            self.assertTrue(server.alive())
+        finally:
+            server.stop()
+
     def test_a_ping_flood_that_never_reads_its_pongs_leaves_memory_bounded(self):
         # WebSocket pings are answered by Beast itself, past the session's queue: with a pong
         # waiting for a socket that reads nothing, the server reads no further ping (as a TCP
